@@ -1,0 +1,503 @@
+// The one place that decides which PostgreSQL the scripts and tests use.
+//
+//   1. DATABASE_URL, when set: used as it is, never started or stopped.
+//   2. Docker, when `docker info` answers: a container built from Dockerfile.pgtap.
+//   3. Local PostgreSQL binaries: a cluster made with initdb in a temp directory, on a free
+//      loopback port, run as the `postgres` user when we are root.
+//
+// Throwaway clusters are removed by stop(), and also when the process exits or is interrupted.
+// The persistent cluster behind `make start` keeps its data under .data/ and its URL in .data/url.
+// Nothing here ever connects to port 5432 or to a database it did not make, unless DATABASE_URL
+// points there.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import net from 'node:net';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { $, fs, os, path, retry } from 'zx';
+
+export type ClusterKind = 'url' | 'docker' | 'local';
+
+/** A PostgreSQL server to run scripts and tests against. */
+export interface Cluster {
+  kind: ClusterKind;
+  /** Connection URL of the maintenance database (`postgres`), or DATABASE_URL as given. */
+  url: string;
+  /** DATABASE_URL and the PG* variables for `url`, for child processes such as psql. */
+  env: Record<string, string>;
+  /** Stops and removes a throwaway cluster; stops (keeping data) a persistent one; no-op for `url`. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export interface ProvideOptions {
+  /** Force a provider instead of the automatic choice (also: env PG_EVENTLOG_PROVIDER). */
+  provider?: ClusterKind;
+  /** Print progress to stderr. */
+  log?: (message: string) => void;
+}
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const dataRoot = path.join(repoRoot, '.data');
+const stateFile = path.join(dataRoot, 'cluster.json');
+const urlFile = path.join(dataRoot, 'url');
+const dockerImage = (major: string) => `pg-eventlog-pgtap:${major}`;
+const dockerMajor = process.env.PG_MAJOR ?? '15';
+const devContainer = 'pg-eventlog-dev';
+
+const quiet = $({ quiet: true, verbose: false });
+
+// ---------------------------------------------------------------------------------------------
+// Public helpers
+
+/** A throwaway cluster (or DATABASE_URL) chosen as described at the top of this file. */
+export async function provideCluster(options: ProvideOptions = {}): Promise<Cluster> {
+  const kind = await chooseProvider(options.provider);
+  const log = options.log ?? (() => {});
+  if (kind === 'url') {
+    const url = process.env.DATABASE_URL!;
+    return { kind, url, env: pgEnv(url), stop: async () => {} };
+  }
+  if (kind === 'docker') return startDocker({ persistent: false, log });
+  return startLocal({ persistent: false, log });
+}
+
+/** Starts (or finds running) the persistent development cluster of `make start`; writes .data/url. */
+export async function startPersistentCluster(options: ProvideOptions = {}): Promise<Cluster> {
+  const kind = await chooseProvider(options.provider);
+  const log = options.log ?? (() => {});
+  let cluster: Cluster;
+  if (kind === 'url') {
+    const url = process.env.DATABASE_URL!;
+    cluster = { kind, url, env: pgEnv(url), stop: async () => {} };
+  } else if (kind === 'docker') {
+    cluster = await startDocker({ persistent: true, log });
+  } else {
+    cluster = await startLocal({ persistent: true, log });
+  }
+  await fs.mkdirp(dataRoot);
+  await fs.writeFile(urlFile, cluster.url + '\n');
+  return cluster;
+}
+
+/** Stops the persistent cluster if it runs; true when something was stopped. Data stays in .data/. */
+export async function stopPersistentCluster(): Promise<boolean> {
+  const state = await readState();
+  if (!state) return false;
+  let stopped = false;
+  if (state.kind === 'docker' && state.container) {
+    const r = await quiet({ nothrow: true })`docker rm -f ${state.container}`;
+    stopped = r.exitCode === 0;
+  } else if (state.kind === 'local' && state.dataDir && state.bindir) {
+    const running = await pgCtl(state.bindir, ['-D', state.dataDir, 'status'], state.dataDir, true);
+    if (running.exitCode === 0) {
+      await pgCtl(state.bindir, ['-D', state.dataDir, '-m', 'fast', '-w', '-t', '60', 'stop'], state.dataDir);
+      stopped = true;
+    }
+  }
+  await fs.remove(urlFile);
+  return stopped;
+}
+
+/** URL of the persistent cluster from .data/url (DATABASE_URL wins), or undefined. */
+export async function persistentUrl(): Promise<string | undefined> {
+  if (process.env.DATABASE_URL) return process.env.DATABASE_URL;
+  if (!(await fs.pathExists(urlFile))) return undefined;
+  return (await fs.readFile(urlFile, 'utf8')).trim() || undefined;
+}
+
+/** The URL `base` with its database name replaced by `database`. */
+export function databaseUrl(base: string, database: string): string {
+  const u = new URL(base);
+  u.pathname = '/' + encodeURIComponent(database);
+  return u.toString();
+}
+
+/** DATABASE_URL plus PGHOST, PGPORT, PGUSER, PGDATABASE (and PGPASSWORD) describing `url`. */
+export function pgEnv(url: string): Record<string, string> {
+  const u = new URL(url);
+  const env: Record<string, string> = { DATABASE_URL: url };
+  const host = u.searchParams.get('host') ?? decodeURIComponent(u.hostname);
+  if (host) env.PGHOST = host.replace(/^\[(.*)\]$/, '$1');
+  env.PGPORT = u.port || u.searchParams.get('port') || '5432';
+  if (u.username) env.PGUSER = decodeURIComponent(u.username);
+  if (u.password) env.PGPASSWORD = decodeURIComponent(u.password);
+  const db = decodeURIComponent(u.pathname.replace(/^\//, ''));
+  if (db) env.PGDATABASE = db;
+  const sslmode = u.searchParams.get('sslmode');
+  if (sslmode) env.PGSSLMODE = sslmode;
+  return env;
+}
+
+/** The URL with its password masked, for messages. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparsable URL)';
+  }
+}
+
+/** Creates a database (default name: a random `pgel_test_…`) next to `adminUrl`; returns its URL. */
+export async function createDatabase(adminUrl: string, name = `pgel_test_${randomBytes(5).toString('hex')}`): Promise<string> {
+  await withClient(adminUrl, (c) => c.query(`CREATE DATABASE ${quoteIdent(name)}`));
+  return databaseUrl(adminUrl, name);
+}
+
+/** Drops a database made by createDatabase (its name or URL), closing its connections first. */
+export async function dropDatabase(adminUrl: string, nameOrUrl: string): Promise<void> {
+  const name = nameOrUrl.includes('://') ? decodeURIComponent(new URL(nameOrUrl).pathname.slice(1)) : nameOrUrl;
+  await withClient(adminUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`));
+}
+
+/** Runs `fn` with a connected client and always closes it. */
+export async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+/** Waits (zx retry) until `url` accepts a query. */
+export async function waitForPostgres(url: string, attempts = 120): Promise<void> {
+  await retry(attempts, '250ms', () => withClient(url, (c) => c.query('SELECT 1')));
+}
+
+/** Directory with initdb/pg_ctl/postgres: pg_config --bindir, then PATH, then the highest /usr/lib/postgresql/N/bin. */
+export async function findPostgresBindir(): Promise<string | undefined> {
+  const hasServer = (dir: string) => ['initdb', 'pg_ctl', 'postgres'].every((b) => existsSync(path.join(dir, b)));
+  const fromPgConfig = await quiet({ nothrow: true })`pg_config --bindir`;
+  if (fromPgConfig.exitCode === 0 && hasServer(fromPgConfig.stdout.trim())) return fromPgConfig.stdout.trim();
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    if (dir && hasServer(dir)) return dir;
+  }
+  const base = '/usr/lib/postgresql';
+  const versions = existsSync(base)
+    ? readdirSync(base).filter((v) => /^\d+(\.\d+)?$/.test(v)).sort((a, b) => Number(b) - Number(a))
+    : [];
+  for (const v of versions) {
+    const dir = path.join(base, v, 'bin');
+    if (hasServer(dir)) return dir;
+  }
+  return undefined;
+}
+
+/** A free TCP port on 127.0.0.1 (never 5432). */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const server = net.createServer();
+      server.unref();
+      server.on('error', reject);
+      server.listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as net.AddressInfo;
+        server.close(() => resolve(port));
+      });
+    });
+    if (port !== 5432) return port;
+  }
+}
+
+export function quoteIdent(name: string): string {
+  return '"' + name.replace(/"/g, '""') + '"';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Choosing
+
+async function chooseProvider(forced?: ClusterKind): Promise<ClusterKind> {
+  const wanted = forced ?? (process.env.PG_EVENTLOG_PROVIDER as ClusterKind | undefined);
+  if (wanted && !['url', 'docker', 'local'].includes(wanted)) {
+    throw new Error(`PG_EVENTLOG_PROVIDER must be url, docker or local, not ${wanted}`);
+  }
+  if (wanted === 'url' || (!wanted && process.env.DATABASE_URL)) {
+    if (!process.env.DATABASE_URL) throw new Error('PG_EVENTLOG_PROVIDER=url needs DATABASE_URL to be set');
+    return 'url';
+  }
+  if (wanted === 'docker' || (!wanted && (await dockerAnswers()))) return 'docker';
+  if (wanted === 'local' || (await findPostgresBindir())) return 'local';
+  throw new Error(
+    'No PostgreSQL available: set DATABASE_URL, start a Docker engine, or install the PostgreSQL server binaries (e.g. apt-get install postgresql-15).',
+  );
+}
+
+async function dockerAnswers(): Promise<boolean> {
+  const r = await quiet({ nothrow: true, timeout: '15s' })`docker info --format {{.ServerVersion}}`.catch(() => null);
+  return !!r && r.exitCode === 0 && r.stdout.trim() !== '';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cleanup on exit, SIGINT, SIGTERM, SIGHUP: every started throwaway resource registers a
+// synchronous stop here, so nothing outlives the process that made it.
+
+const exitHooks = new Set<() => void>();
+let hooksInstalled = false;
+
+function onExit(hook: () => void): () => void {
+  if (!hooksInstalled) {
+    hooksInstalled = true;
+    process.on('exit', runExitHooks);
+    for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+      process.once(signal, () => {
+        runExitHooks();
+        process.exit(code);
+      });
+    }
+  }
+  exitHooks.add(hook);
+  return () => exitHooks.delete(hook);
+}
+
+function runExitHooks() {
+  for (const hook of [...exitHooks]) {
+    exitHooks.delete(hook);
+    try {
+      hook();
+    } catch {
+      // best effort while exiting
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Local binaries
+
+interface State {
+  kind: 'local' | 'docker';
+  url: string;
+  dataDir?: string;
+  bindir?: string;
+  container?: string;
+}
+
+async function readState(): Promise<State | undefined> {
+  if (!(await fs.pathExists(stateFile))) return undefined;
+  return JSON.parse(await fs.readFile(stateFile, 'utf8')) as State;
+}
+
+const isRoot = () => typeof process.getuid === 'function' && process.getuid() === 0;
+
+/** argv to run a PostgreSQL binary, through runuser as `postgres` when we are root. */
+function asPostgres(bin: string, args: string[]): [string, string[]] {
+  return isRoot() ? ['runuser', ['-u', 'postgres', '--', bin, ...args]] : [bin, args];
+}
+
+async function pgCtl(bindir: string, args: string[], cwd: string, nothrow = false) {
+  const [cmd, argv] = asPostgres(path.join(bindir, 'pg_ctl'), args);
+  return quiet({ cwd, nothrow })`${cmd} ${argv}`;
+}
+
+async function postgresOwner(): Promise<{ uid: number; gid: number } | undefined> {
+  if (!isRoot()) return undefined;
+  const uid = await quiet({ nothrow: true })`id -u postgres`;
+  const gid = await quiet({ nothrow: true })`id -g postgres`;
+  if (uid.exitCode !== 0 || gid.exitCode !== 0) {
+    throw new Error('Running as root, but there is no postgres user to run PostgreSQL as; create one or set DATABASE_URL.');
+  }
+  return { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
+}
+
+/** Can the postgres user (when we are root) read and write `dir`? */
+async function postgresCanUse(dir: string): Promise<boolean> {
+  if (!isRoot()) return true;
+  const r = await quiet({ nothrow: true })`runuser -u postgres -- test -r ${dir} -a -w ${dir} -a -x ${dir}`;
+  return r.exitCode === 0;
+}
+
+async function startLocal({ persistent, log }: { persistent: boolean; log: (m: string) => void }): Promise<Cluster> {
+  const bindir = await findPostgresBindir();
+  if (!bindir) {
+    throw new Error('No PostgreSQL server binaries found (pg_config --bindir, PATH, /usr/lib/postgresql/*/bin); install postgresql-15 or set DATABASE_URL.');
+  }
+  const owner = await postgresOwner();
+
+  // Where the cluster lives: a fresh temp dir, or .data/pg (or, when the postgres user cannot
+  // reach the repository, a fixed temp dir named after it, recorded in .data/cluster.json).
+  let home: string;
+  let fresh = true;
+  if (persistent) {
+    const state = await readState();
+    if (state?.kind === 'local' && state.dataDir && (await fs.pathExists(path.join(state.dataDir, 'PG_VERSION')))) {
+      home = path.dirname(state.dataDir);
+      fresh = false;
+    } else {
+      await fs.mkdirp(dataRoot);
+      home = path.join(dataRoot, 'pg');
+      await fs.mkdirp(home);
+      if (owner) await fs.chown(home, owner.uid, owner.gid);
+      if (!(await postgresCanUse(home))) {
+        const tag = createHash('sha1').update(repoRoot).digest('hex').slice(0, 10);
+        home = path.join(os.tmpdir(), `pg-eventlog-dev-${tag}`);
+        await fs.mkdirp(home);
+      }
+    }
+  } else {
+    home = await fs.mkdtemp(path.join(os.tmpdir(), 'pg-eventlog-'));
+  }
+  if (owner) await fs.chown(home, owner.uid, owner.gid);
+  await fs.chmod(home, 0o700);
+  const dataDir = path.join(home, 'data');
+  const logFile = path.join(home, 'postgres.log');
+
+  const removeHome = () => {
+    if (!persistent) rmSync(home, { recursive: true, force: true });
+  };
+  const stopSync = () => {
+    const [cmd, argv] = asPostgres(path.join(bindir, 'pg_ctl'), ['-D', dataDir, '-m', persistent ? 'fast' : 'immediate', '-w', 'stop']);
+    spawnSync(cmd, argv, { cwd: home, stdio: 'ignore' });
+    removeHome();
+  };
+  const unregister = onExit(stopSync);
+
+  try {
+    if (fresh && !(await fs.pathExists(path.join(dataDir, 'PG_VERSION')))) {
+      log(`initdb in ${dataDir}`);
+      const [cmd, argv] = asPostgres(path.join(bindir, 'initdb'), [
+        '-D', dataDir, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C', ...(persistent ? [] : ['--no-sync']),
+      ]);
+      await quiet({ cwd: home })`${cmd} ${argv}`;
+      const settings = [
+        '# written by scripts/lib/database.ts',
+        "listen_addresses = '127.0.0.1'",
+        `unix_socket_directories = '${home.replace(/'/g, "''")}'`,
+        'wal_level = logical',
+        'max_replication_slots = 10',
+        'max_wal_senders = 10',
+        ...(persistent ? [] : ['fsync = off', 'synchronous_commit = off', 'full_page_writes = off']),
+      ];
+      await fs.appendFile(path.join(dataDir, 'postgresql.conf'), '\n' + settings.join('\n') + '\n');
+    } else {
+      fresh = false;
+    }
+
+    let port: number | undefined;
+    if (persistent) {
+      const running = await pgCtl(bindir, ['-D', dataDir, 'status'], home, true);
+      if (running.exitCode === 0) {
+        const state = await readState();
+        if (state?.url) {
+          unregister();
+          log('already running');
+          return localCluster(state.url, bindir, dataDir, home, persistent, stopSync, fresh);
+        }
+        port = Number((await fs.readFile(path.join(dataDir, 'postmaster.pid'), 'utf8')).split('\n')[3]);
+      }
+    }
+    if (port === undefined) {
+      // The free port may be taken between asking and binding: try a few times.
+      await retry(5, '100ms', async () => {
+        port = await freePort();
+        log(`starting PostgreSQL (${bindir}) on 127.0.0.1:${port}`);
+        const r = await pgCtl(bindir, ['-D', dataDir, '-l', logFile, '-o', `-p ${port}`, '-w', '-t', '60', 'start'], home, true);
+        if (r.exitCode !== 0) {
+          const tail = (await fs.readFile(logFile, 'utf8').catch(() => '')).trim().split('\n').slice(-3).join(' | ');
+          throw new Error(`PostgreSQL did not start in ${dataDir}: ${tail || r.stderr.trim()}`);
+        }
+      });
+    }
+    const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+    await waitForPostgres(url);
+    if (persistent) {
+      unregister(); // a persistent cluster outlives this process on purpose
+      await fs.mkdirp(dataRoot);
+      await fs.writeFile(stateFile, JSON.stringify({ kind: 'local', url, dataDir, bindir } satisfies State, null, 2) + '\n');
+    }
+    return localCluster(url, bindir, dataDir, home, persistent, stopSync, fresh);
+  } catch (err) {
+    if (!persistent) {
+      stopSync();
+      unregister();
+    }
+    throw err;
+  }
+}
+
+function localCluster(
+  url: string, bindir: string, dataDir: string, home: string, persistent: boolean, stopSync: () => void, fresh: boolean,
+): Cluster & { fresh: boolean } {
+  let stopped = false;
+  return {
+    kind: 'local',
+    url,
+    env: pgEnv(url),
+    fresh,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await pgCtl(bindir, ['-D', dataDir, '-m', persistent ? 'fast' : 'immediate', '-w', '-t', '60', 'stop'], home, true);
+      stopSync(); // removes a throwaway home; a no-op stop if already stopped
+      exitHooks.delete(stopSync);
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Docker
+
+async function startDocker({ persistent, log }: { persistent: boolean; log: (m: string) => void }): Promise<Cluster> {
+  const image = dockerImage(dockerMajor);
+  log(`building ${image} from Dockerfile.pgtap`);
+  await quiet({ input: await fs.readFile(path.join(repoRoot, 'Dockerfile.pgtap')) })`docker build -q -t ${image} --build-arg PG_MAJOR=${dockerMajor} -`;
+
+  const args = ['-d', '-e', 'POSTGRES_HOST_AUTH_METHOD=trust', '-p', '127.0.0.1::5432'];
+  let fresh = true;
+  if (persistent) {
+    const state = await readState();
+    const running = await quiet({ nothrow: true })`docker inspect -f {{.State.Running}} ${devContainer}`;
+    if (state?.kind === 'docker' && running.stdout.trim() === 'true') {
+      return { kind: 'docker', url: state.url, env: pgEnv(state.url), stop: async () => void (await stopPersistentCluster()), fresh: false } as Cluster;
+    }
+    await quiet({ nothrow: true })`docker rm -f ${devContainer}`;
+    const volume = path.join(dataRoot, 'docker-pgdata');
+    fresh = !(await fs.pathExists(path.join(volume, 'PG_VERSION')));
+    await fs.mkdirp(volume);
+    args.push('--name', devContainer, '-v', `${volume}:/var/lib/postgresql/data`);
+  } else {
+    args.push('--rm', '--tmpfs', '/var/lib/postgresql/data');
+  }
+  const command = ['-c', 'wal_level=logical', ...(persistent ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off'])];
+  const id = (await quiet`docker run ${args} ${image} ${command}`).stdout.trim();
+  const removeSync = () => void spawnSync('docker', ['rm', '-f', id], { stdio: 'ignore' });
+  const unregister = persistent ? () => {} : onExit(removeSync);
+  try {
+    const mapping = (await quiet`docker port ${id} 5432/tcp`).stdout.trim().split('\n')[0];
+    const port = Number(mapping.slice(mapping.lastIndexOf(':') + 1));
+    const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+    log(`container ${id.slice(0, 12)} on 127.0.0.1:${port}`);
+    await waitForPostgres(url, 240);
+    if (persistent) {
+      await fs.mkdirp(dataRoot);
+      await fs.writeFile(stateFile, JSON.stringify({ kind: 'docker', url, container: devContainer } satisfies State, null, 2) + '\n');
+    }
+    let stopped = false;
+    return {
+      kind: 'docker',
+      url,
+      env: pgEnv(url),
+      fresh,
+      async stop() {
+        if (stopped) return;
+        stopped = true;
+        if (persistent) await stopPersistentCluster();
+        else {
+          await quiet({ nothrow: true })`docker rm -f ${id}`;
+          unregister();
+        }
+      },
+    } as Cluster;
+  } catch (err) {
+    removeSync();
+    unregister();
+    throw err;
+  }
+}
+
+/** True when startPersistentCluster just made a new, empty cluster (so demo data should be loaded). */
+export function isFresh(cluster: Cluster): boolean {
+  return (cluster as Cluster & { fresh?: boolean }).fresh === true;
+}
