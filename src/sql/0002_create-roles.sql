@@ -22,4 +22,17 @@ END;
 $$;
 
 GRANT USAGE ON SCHEMA eventlog TO eventlog_writer, eventlog_reader, eventlog_admin;
-GRANT eventlog_writer, eventlog_reader TO eventlog_admin;
+
+-- The admin role can do what writers and readers do. Granted only when missing, so that a second
+-- install in the same cluster stays quiet.
+DO $$
+DECLARE
+  v_member text;
+BEGIN
+  FOREACH v_member IN ARRAY ARRAY['eventlog_writer', 'eventlog_reader'] LOOP
+    IF NOT pg_catalog.pg_has_role('eventlog_admin', v_member, 'MEMBER') THEN
+      EXECUTE pg_catalog.format('GRANT %I TO %I', v_member, 'eventlog_admin');
+    END IF;
+  END LOOP;
+END;
+$$;

@@ -1,0 +1,41 @@
+-- The log itself. Log order is (tx_order, etag): tx_order places a whole transaction,
+-- etag places an event inside it. See docs/ordering.md for why etag alone cannot be the order.
+CREATE TABLE eventlog.events (
+  etag bigint GENERATED ALWAYS AS IDENTITY,
+  tx_order bigint NOT NULL,
+  ctime timestamptz NOT NULL DEFAULT pg_catalog.now(),
+  event_type text NOT NULL DEFAULT 'event',
+  stream text,
+  version integer,
+  payload jsonb NOT NULL,
+  metadata jsonb NOT NULL DEFAULT '{}',
+  CONSTRAINT events_pkey PRIMARY KEY (etag),
+  CONSTRAINT events_payload_is_object CHECK (pg_catalog.jsonb_typeof(payload) = 'object'),
+  CONSTRAINT events_metadata_is_object CHECK (pg_catalog.jsonb_typeof(metadata) = 'object'),
+  CONSTRAINT events_version_with_stream CHECK ((stream IS NULL) = (version IS NULL))
+);
+
+CREATE UNIQUE INDEX events_log_order_idx ON eventlog.events (tx_order, etag);
+CREATE UNIQUE INDEX events_stream_version_idx ON eventlog.events (stream, version)
+  WHERE stream IS NOT NULL;
+
+GRANT SELECT ON eventlog.events TO eventlog_reader, eventlog_admin;
+
+COMMENT ON TABLE eventlog.events IS
+  'The append-only event log: one row per event, read in (tx_order, etag) order.';
+COMMENT ON COLUMN eventlog.events.etag IS
+  'Unique event id, never reused; increases within a transaction.';
+COMMENT ON COLUMN eventlog.events.tx_order IS
+  'Position of the writing transaction in the log (its transaction id plus the log clock offset).';
+COMMENT ON COLUMN eventlog.events.ctime IS
+  'Start time of the writing transaction.';
+COMMENT ON COLUMN eventlog.events.event_type IS
+  'Event type; ''event'' when the writer gave none.';
+COMMENT ON COLUMN eventlog.events.stream IS
+  'Stream the event belongs to, or NULL.';
+COMMENT ON COLUMN eventlog.events.version IS
+  'Position of the event within its stream, from 1; NULL without a stream.';
+COMMENT ON COLUMN eventlog.events.payload IS
+  'The event body, a JSON object.';
+COMMENT ON COLUMN eventlog.events.metadata IS
+  'Writer-supplied metadata, a JSON object.';

@@ -1,0 +1,51 @@
+CREATE FUNCTION eventlog.get_event(after_etag bigint DEFAULT 0, max_rows integer DEFAULT 1)
+RETURNS SETOF eventlog.events
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  v_after_tx_order bigint := -1;
+  v_horizon bigint;
+BEGIN
+  IF get_event.after_etag IS NULL THEN
+    RAISE EXCEPTION 'after_etag must not be NULL'
+      USING ERRCODE = 'null_value_not_allowed',
+            HINT = 'Pass 0 to read from the beginning of the log.';
+  END IF;
+  IF get_event.after_etag < 0 THEN
+    RAISE EXCEPTION 'after_etag must not be negative, got %', get_event.after_etag
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Pass 0 to read from the beginning of the log, or an etag the log returned.';
+  END IF;
+  IF get_event.max_rows IS NULL OR get_event.max_rows < 1 OR get_event.max_rows > 10000 THEN
+    RAISE EXCEPTION 'max_rows must be between 1 and 10000, got %', coalesce(get_event.max_rows::text, 'NULL')
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Read in batches of at most 10000 events.';
+  END IF;
+
+  IF get_event.after_etag > 0 THEN
+    SELECT e.tx_order INTO v_after_tx_order FROM eventlog.events AS e WHERE e.etag = get_event.after_etag;
+    IF NOT FOUND THEN
+      RAISE EXCEPTION 'etag % is not in the log', get_event.after_etag
+        USING ERRCODE = 'EL001',
+              HINT = 'Resume after an etag that get_event returned, or from 0. Etags of rolled-back appends never enter the log.';
+    END IF;
+  END IF;
+
+  v_horizon := coalesce(eventlog._read_horizon(), 9223372036854775807);
+
+  RETURN QUERY
+    SELECT e.*
+    FROM eventlog.events AS e
+    WHERE (e.tx_order, e.etag) > (v_after_tx_order, get_event.after_etag)
+      AND e.tx_order < v_horizon
+    ORDER BY e.tx_order, e.etag
+    LIMIT get_event.max_rows;
+END;
+$$;
+
+REVOKE EXECUTE ON FUNCTION eventlog.get_event(bigint, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION eventlog.get_event(bigint, integer) TO eventlog_reader, eventlog_admin;
+
+COMMENT ON FUNCTION eventlog.get_event(bigint, integer) IS
+  'Up to max_rows events after after_etag (0: the beginning) in log order, only from committed transactions no earlier one can still precede.';
