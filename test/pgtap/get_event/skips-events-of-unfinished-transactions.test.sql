@@ -1,0 +1,24 @@
+BEGIN;
+SELECT plan(3);
+SELECT eventlog_test.reset();
+
+CREATE TEMP TABLE committed AS SELECT * FROM eventlog_test.append_committed(10, '[{"old": true}]') AS etag;
+CREATE TEMP TABLE own AS SELECT etag FROM eventlog.log_event('{"mine": true}');
+
+SELECT is(
+  eventlog_test.etags_after(0, 10),
+  ARRAY[(SELECT etag FROM committed)],
+  'events of the reading transaction itself are not delivered before it commits'
+);
+SELECT is(
+  eventlog_test.etags_after((SELECT etag FROM own), 10),
+  '{}'::bigint[],
+  'resuming after an own, uncommitted event returns nothing yet'
+);
+SELECT ok(
+  (SELECT tx_order FROM eventlog.events WHERE etag = (SELECT etag FROM own)) >= eventlog._read_horizon(),
+  'the open transaction''s position is at or beyond the read horizon'
+);
+
+SELECT * FROM finish();
+ROLLBACK;
