@@ -1,0 +1,111 @@
+// npx pg-eventlog install|upgrade|status|uninstall: the installer's command line.
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import { DEFAULT_SCHEMA, install, InstallError, oneLine, status, uninstall, upgrade, type InstallOptions } from './install/index.ts';
+
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+
+interface Flags {
+  databaseUrl?: string;
+  schema: string;
+  rolePrefix?: string;
+  migrations?: string;
+  verbose?: boolean;
+  json?: boolean;
+}
+
+function withConnectionFlags(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('-d, --database-url <url>', 'postgres:// URL of the target database (default: DATABASE_URL, then PG* variables)'))
+    .addOption(new Option('-s, --schema <name>', 'schema to install into').default(DEFAULT_SCHEMA))
+    .addOption(new Option('--role-prefix <prefix>', 'prefix of the roles <prefix>_writer, _reader, _admin (default: the schema name)'))
+    .addOption(new Option('--migrations <dir>', 'migrations directory (default: the package\'s src/sql)').hideHelp())
+    .option('-v, --verbose', 'print what the migration runner does');
+}
+
+function toOptions(flags: Flags): InstallOptions {
+  return {
+    databaseUrl: flags.databaseUrl,
+    schema: flags.schema,
+    rolePrefix: flags.rolePrefix,
+    migrationsDir: flags.migrations,
+    log: flags.verbose ? (m) => console.error(`pg-eventlog: ${m}`) : undefined,
+  };
+}
+
+export function program(): Command {
+  const prog = new Command('pg-eventlog')
+    .description('Install, upgrade, inspect or remove the pg-eventlog event log in a PostgreSQL database.')
+    .version(pkg.version, '-V, --version')
+    .showHelpAfterError('(run pg-eventlog --help for usage)')
+    .exitOverride();
+
+  withConnectionFlags(prog.command('install'))
+    .description('create the schema and roles and apply every migration (a no-op when already installed)')
+    .action(async (flags: Flags) => {
+      const r = await install(toOptions(flags));
+      console.log(
+        r.applied.length
+          ? `installed pg-eventlog ${r.version ?? '?'} into schema ${r.schema} (${r.applied.length} migration${r.applied.length === 1 ? '' : 's'} applied)`
+          : `pg-eventlog ${r.version ?? '?'} is already installed in schema ${r.schema}; nothing to do`,
+      );
+    });
+
+  withConnectionFlags(prog.command('upgrade'))
+    .description('apply pending migrations to an existing install')
+    .action(async (flags: Flags) => {
+      const r = await upgrade(toOptions(flags));
+      console.log(
+        r.applied.length
+          ? `upgraded schema ${r.schema} to pg-eventlog ${r.version ?? '?'}: applied ${r.applied.join(', ')}`
+          : `schema ${r.schema} is up to date (pg-eventlog ${r.version ?? '?'})`,
+      );
+    });
+
+  withConnectionFlags(prog.command('status'))
+    .description('show the installed version and applied and pending migrations')
+    .option('--json', 'print the status as JSON')
+    .action(async (flags: Flags) => {
+      const s = await status(toOptions(flags));
+      if (flags.json) {
+        console.log(JSON.stringify(s, null, 2));
+        return;
+      }
+      if (!s.installed) {
+        console.log(`pg-eventlog is not installed in schema ${s.schema} (${s.pending.length} migrations available)`);
+        return;
+      }
+      console.log(`pg-eventlog ${s.version ?? '(no version())'} in schema ${s.schema}`);
+      console.log(`applied: ${s.applied.length} migration${s.applied.length === 1 ? '' : 's'}${s.applied.length ? ` (last: ${s.applied.at(-1)!.id} ${s.applied.at(-1)!.name})` : ''}`);
+      console.log(`pending: ${s.pending.length ? s.pending.join(', ') : 'none'}`);
+      if (s.changed.length) console.log(`changed since applied (upgrade will refuse): ${s.changed.join(', ')}`);
+    });
+
+  withConnectionFlags(prog.command('uninstall'))
+    .description('drop the schema (CASCADE) and its three roles; nothing else is touched')
+    .action(async (flags: Flags) => {
+      const r = await uninstall(toOptions(flags));
+      console.log(r.schemaDropped ? `dropped schema ${r.schema}` : `schema ${r.schema} did not exist`);
+      if (r.rolesDropped.length) console.log(`dropped roles: ${r.rolesDropped.join(', ')}`);
+      for (const m of r.membershipsRemoved) console.log(`removed membership: ${m}`);
+      for (const k of r.rolesKept) console.log(`kept role ${k.role}: ${k.reason}`);
+    });
+
+  return prog;
+}
+
+/** Runs the CLI; returns the exit code instead of exiting, so tests can call it. */
+export async function main(argv: string[] = process.argv): Promise<number> {
+  try {
+    await program().parseAsync(argv);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // commander already printed help, the version or its own error line
+      return err.exitCode;
+    }
+    const message = err instanceof InstallError ? err.message : oneLine(String((err as Error)?.message ?? err));
+    console.error(`pg-eventlog: error: ${message}`);
+    return 1;
+  }
+}

@@ -1,0 +1,270 @@
+// Install, upgrade, inspect and remove pg-eventlog in a database.
+//
+// postgres-migrations keeps an unqualified `migrations` table, checks whether a table of that
+// name exists in ANY schema and then reads it through search_path. To keep our bookkeeping away
+// from a host application's own `public.migrations` (or another tool's), we create
+// `<schema>.migrations` ourselves (the same columns as the runner's migration 0) and run the
+// runner with `search_path` set to our schema only. A session advisory lock of our own
+// serializes concurrent installers around all of it. See docs/install.md.
+import pg from 'pg';
+import { migrate } from 'postgres-migrations';
+import {
+  DEFAULT_SCHEMA,
+  defaultMigrationsDir,
+  InstallError,
+  loadMigrations,
+  migrationsDirFor,
+  quoteIdent,
+  resolveNames,
+  roleNames,
+  type Names,
+} from './migrations.ts';
+
+export { DEFAULT_SCHEMA, InstallError, resolveNames, rewriteSql, roleNames, loadMigrations, type Names } from './migrations.ts';
+export { buildBundle } from './bundle.ts';
+
+/** Held (session level) by every installer, upgrader and uninstaller while it works. */
+export const INSTALL_LOCK_KEY = '7310599478223106049';
+
+export interface ConnectionOptions {
+  /** postgres:// URL; when neither this nor `client` is given, pg reads DATABASE_URL, then PG* variables. */
+  databaseUrl?: string;
+  /** An already connected client (left open). Must be a direct connection, not a transaction pooler. */
+  client?: pg.Client;
+}
+
+export interface InstallOptions extends ConnectionOptions {
+  schema?: string;
+  /** Prefix of the three roles; defaults to the schema name. */
+  rolePrefix?: string;
+  /** Defaults to this package's src/sql. */
+  migrationsDir?: string;
+  log?: (message: string) => void;
+}
+
+export interface AppliedMigration {
+  id: number;
+  name: string;
+  hash: string;
+}
+
+export interface InstallResult {
+  schema: string;
+  /** Migrations applied by this call, in order (empty when already up to date). */
+  applied: string[];
+  version: string | null;
+}
+
+export interface Status {
+  schema: string;
+  installed: boolean;
+  version: string | null;
+  applied: AppliedMigration[];
+  /** File names present in the migrations directory but not yet applied. */
+  pending: string[];
+  /** File names whose applied hash differs from the file now (the runner refuses to upgrade). */
+  changed: string[];
+}
+
+export interface UninstallResult {
+  schema: string;
+  schemaDropped: boolean;
+  rolesDropped: string[];
+  /** Roles kept, each with the reason (for example privileges in another database). */
+  rolesKept: { role: string; reason: string }[];
+  /** `member -> role` memberships that went away with dropped roles. */
+  membershipsRemoved: string[];
+}
+
+/** Applies every pending migration; creates the schema and bookkeeping first. A no-op when up to date. */
+export async function install(options: InstallOptions = {}): Promise<InstallResult> {
+  return applyMigrations(options, false);
+}
+
+/** Same as install, but refuses when pg-eventlog is not installed in the schema yet. */
+export async function upgrade(options: InstallOptions = {}): Promise<InstallResult> {
+  return applyMigrations(options, true);
+}
+
+async function applyMigrations(options: InstallOptions, mustExist: boolean): Promise<InstallResult> {
+  const names = resolveNames(options.schema, options.rolePrefix);
+  const schema = quoteIdent(names.schema);
+  const log = options.log ?? (() => {});
+  const source = options.migrationsDir ?? defaultMigrationsDir;
+  await loadMigrations(source, names); // fail early, before connecting, on a broken migrations dir
+  return withConnection(options, async (client) => {
+    return withInstallLock(client, async () => {
+      if (mustExist && !(await isInstalled(client, names.schema))) {
+        throw new InstallError(`pg-eventlog is not installed in schema ${names.schema}; run install first`);
+      }
+      await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+      // The same columns as postgres-migrations' own 0_create-migrations-table.sql.
+      await client.query(`CREATE TABLE IF NOT EXISTS ${schema}.migrations (
+  id integer PRIMARY KEY,
+  name varchar(100) UNIQUE NOT NULL,
+  hash varchar(40) NOT NULL,
+  executed_at timestamp DEFAULT current_timestamp
+)`);
+      const { dir, cleanup } = await migrationsDirFor(source, names);
+      const saved = (await client.query<{ search_path: string }>('SHOW search_path')).rows[0].search_path;
+      await client.query(`SET search_path TO ${schema}`);
+      let applied: string[];
+      try {
+        const ran = await migrate({ client }, dir, { logger: (m) => log(m) });
+        applied = ran.map((m) => m.fileName);
+      } catch (err) {
+        throw new InstallError(oneLine((err as Error).message));
+      } finally {
+        await client.query('SELECT pg_catalog.set_config($1, $2, false)', ['search_path', saved]).catch(() => {});
+        await cleanup();
+      }
+      return { schema: names.schema, applied: applied.filter((f) => !f.startsWith('0_')), version: await readVersion(client, names.schema) };
+    });
+  });
+}
+
+/** Installed version, applied and pending migrations. Never changes anything. */
+export async function status(options: InstallOptions = {}): Promise<Status> {
+  const names = resolveNames(options.schema, options.rolePrefix);
+  const wanted = (await loadMigrations(options.migrationsDir ?? defaultMigrationsDir, names)).filter((m) => m.id > 0);
+  return withConnection(options, async (client) => {
+    const installed = await isInstalled(client, names.schema);
+    const applied = installed
+      ? (await client.query<AppliedMigration>(
+          `SELECT id, name, hash FROM ${quoteIdent(names.schema)}.migrations WHERE id > 0 ORDER BY id`,
+        )).rows
+      : [];
+    const byId = new Map(applied.map((m) => [m.id, m]));
+    return {
+      schema: names.schema,
+      installed,
+      version: installed ? await readVersion(client, names.schema) : null,
+      applied,
+      pending: wanted.filter((m) => !byId.has(m.id)).map((m) => m.fileName),
+      changed: wanted.filter((m) => byId.has(m.id) && byId.get(m.id)!.hash !== m.hash).map((m) => m.fileName),
+    };
+  });
+}
+
+/**
+ * Drops the schema (CASCADE) and the three roles. Refuses when the schema is not a pg-eventlog
+ * install. A role that still holds privileges or objects elsewhere (another database, or objects
+ * outside our schema) is kept and reported, so nothing outside our schema is touched.
+ */
+export async function uninstall(options: InstallOptions = {}): Promise<UninstallResult> {
+  const names = resolveNames(options.schema, options.rolePrefix);
+  return withConnection(options, (client) =>
+    withInstallLock(client, async () => {
+      const result: UninstallResult = { schema: names.schema, schemaDropped: false, rolesDropped: [], rolesKept: [], membershipsRemoved: [] };
+      const exists = (await client.query('SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1', [names.schema])).rowCount === 1;
+      if (exists && !(await isInstalled(client, names.schema))) {
+        throw new InstallError(`schema ${names.schema} exists but is not a pg-eventlog install (no ${names.schema}.migrations); nothing was dropped`);
+      }
+      await client.query('BEGIN');
+      try {
+        if (exists) {
+          await client.query(`DROP SCHEMA ${quoteIdent(names.schema)} CASCADE`);
+          result.schemaDropped = true;
+        }
+        for (const role of roleNames(names)) {
+          const members = await client.query<{ member: string }>(
+            `SELECT m.rolname AS member
+               FROM pg_catalog.pg_auth_members AS am
+               JOIN pg_catalog.pg_roles AS r ON r.oid = am.roleid
+               JOIN pg_catalog.pg_roles AS m ON m.oid = am.member
+              WHERE r.rolname = $1
+              ORDER BY 1`,
+            [role],
+          );
+          if ((await client.query('SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = $1', [role])).rowCount === 0) continue;
+          await client.query('SAVEPOINT drop_role');
+          try {
+            await client.query(`DROP ROLE ${quoteIdent(role)}`);
+            await client.query('RELEASE SAVEPOINT drop_role');
+            result.rolesDropped.push(role);
+            result.membershipsRemoved.push(...members.rows.map((m) => `${m.member} -> ${role}`));
+          } catch (err) {
+            await client.query('ROLLBACK TO SAVEPOINT drop_role');
+            const e = err as pg.DatabaseError;
+            result.rolesKept.push({ role, reason: oneLine([e.message, e.detail].filter(Boolean).join(': ')) });
+          }
+        }
+        await client.query('COMMIT');
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw err;
+      }
+      // Memberships among our own dropped roles are not worth reporting.
+      const ours = new Set(result.rolesDropped);
+      result.membershipsRemoved = result.membershipsRemoved.filter((m) => !ours.has(m.split(' -> ')[0]));
+      return result;
+    }),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function isInstalled(client: pg.Client, schema: string): Promise<boolean> {
+  const r = await client.query<{ t: string | null }>('SELECT pg_catalog.to_regclass($1)::text AS t', [`${quoteIdent(schema)}.migrations`]);
+  return r.rows[0].t !== null;
+}
+
+async function readVersion(client: pg.Client, schema: string): Promise<string | null> {
+  const fn = `${quoteIdent(schema)}.version()`;
+  const r = await client.query<{ f: string | null }>('SELECT pg_catalog.to_regprocedure($1)::text AS f', [fn]);
+  if (r.rows[0].f === null) return null;
+  return (await client.query<{ v: string }>(`SELECT ${fn} AS v`)).rows[0].v;
+}
+
+async function withInstallLock<T>(client: pg.Client, fn: () => Promise<T>): Promise<T> {
+  await client.query('SELECT pg_catalog.pg_advisory_lock($1::bigint)', [INSTALL_LOCK_KEY]);
+  try {
+    return await fn();
+  } finally {
+    await client.query('SELECT pg_catalog.pg_advisory_unlock($1::bigint)', [INSTALL_LOCK_KEY]).catch(() => {});
+  }
+}
+
+/** Connects (unless given a client), runs `fn`, and turns connection failures into one clear line. */
+export async function withConnection<T>(options: ConnectionOptions, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  if (options.client) return fn(options.client);
+  const url = options.databaseUrl ?? process.env.DATABASE_URL;
+  if (url !== undefined && !/^(postgres|postgresql|socket):\/\//.test(url)) {
+    throw new InstallError(`invalid database URL "${redact(url)}": expected postgres://user@host:port/database`);
+  }
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 15_000, application_name: 'pg-eventlog' });
+  client.on('error', () => {}); // a dropped connection surfaces as a failed query instead
+  try {
+    await client.connect();
+  } catch (err) {
+    const where = url ? redact(url) : describeEnv();
+    throw new InstallError(`cannot connect to ${where}: ${oneLine(errorText(err))}`);
+  }
+  try {
+    return await fn(client);
+  } catch (err) {
+    if (err instanceof InstallError) throw err;
+    throw new InstallError(oneLine(errorText(err)));
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+function errorText(err: unknown): string {
+  if (err instanceof AggregateError && err.errors.length) return (err.errors[0] as Error).message || String(err);
+  const e = err as Error & { code?: string };
+  return e.message || e.code || String(err);
+}
+
+function describeEnv(): string {
+  const e = process.env;
+  return `the database from PG* variables (host ${e.PGHOST ?? 'default socket'}, port ${e.PGPORT ?? '5432'}, database ${e.PGDATABASE ?? e.PGUSER ?? 'default'})`;
+}
+
+function redact(url: string): string {
+  return url.replace(/(:\/\/[^:/@]*:)[^@/]*@/, '$1***@');
+}
+
+export function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ').trim();
+}
