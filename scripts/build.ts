@@ -1,0 +1,11 @@
+// npm run build: writes dist/pg-eventlog.sql, the single-file install for `psql -f`.
+import { fs, path } from 'zx';
+import { buildBundle } from '../src/install/bundle.ts';
+import { defaultMigrationsDir } from '../src/install/migrations.ts';
+import { repoRoot } from './lib/database.ts';
+
+const out = path.resolve(process.argv[2] ?? path.join(repoRoot, 'dist', 'pg-eventlog.sql'));
+const { version } = await fs.readJson(path.join(repoRoot, 'package.json'));
+await fs.mkdirp(path.dirname(out));
+await fs.writeFile(out, await buildBundle(defaultMigrationsDir, version));
+console.log(`wrote ${path.relative(process.cwd(), out) || out}`);
