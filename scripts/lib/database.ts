@@ -62,18 +62,27 @@ export async function provideCluster(options: ProvideOptions = {}): Promise<Clus
   return startLocal({ persistent: false, log });
 }
 
-/** Starts (or finds running) the persistent development cluster of `make start`; writes .data/url. */
-export async function startPersistentCluster(options: ProvideOptions = {}): Promise<Cluster> {
+/**
+ * Starts (or finds running) the persistent development cluster of `make start`, makes sure
+ * `database` exists in it, and writes that database's URL to .data/url. The returned cluster's
+ * url is that database's. With DATABASE_URL set, that URL is used as it is.
+ */
+export async function startPersistentCluster(options: ProvideOptions & { database?: string } = {}): Promise<Cluster> {
   const kind = await chooseProvider(options.provider);
   const log = options.log ?? (() => {});
   let cluster: Cluster;
   if (kind === 'url') {
     const url = process.env.DATABASE_URL!;
     cluster = { kind, url, env: pgEnv(url), stop: async () => {} };
-  } else if (kind === 'docker') {
-    cluster = await startDocker({ persistent: true, log });
   } else {
-    cluster = await startLocal({ persistent: true, log });
+    cluster = kind === 'docker' ? await startDocker({ persistent: true, log }) : await startLocal({ persistent: true, log });
+    if (options.database) {
+      const name = options.database;
+      const exists = await withClient(cluster.url, (c) => c.query('SELECT 1 FROM pg_catalog.pg_database WHERE datname = $1', [name]));
+      if (exists.rowCount === 0) await createDatabase(cluster.url, name);
+      const url = databaseUrl(cluster.url, name);
+      cluster = { ...cluster, url, env: pgEnv(url) };
+    }
   }
   await fs.mkdirp(dataRoot);
   await fs.writeFile(urlFile, cluster.url + '\n');
@@ -319,12 +328,10 @@ async function startLocal({ persistent, log }: { persistent: boolean; log: (m: s
   // Where the cluster lives: a fresh temp dir, or .data/pg (or, when the postgres user cannot
   // reach the repository, a fixed temp dir named after it, recorded in .data/cluster.json).
   let home: string;
-  let fresh = true;
   if (persistent) {
     const state = await readState();
     if (state?.kind === 'local' && state.dataDir && (await fs.pathExists(path.join(state.dataDir, 'PG_VERSION')))) {
       home = path.dirname(state.dataDir);
-      fresh = false;
     } else {
       await fs.mkdirp(dataRoot);
       home = path.join(dataRoot, 'pg');
@@ -355,7 +362,7 @@ async function startLocal({ persistent, log }: { persistent: boolean; log: (m: s
   const unregister = onExit(stopSync);
 
   try {
-    if (fresh && !(await fs.pathExists(path.join(dataDir, 'PG_VERSION')))) {
+    if (!(await fs.pathExists(path.join(dataDir, 'PG_VERSION')))) {
       log(`initdb in ${dataDir}`);
       const [cmd, argv] = asPostgres(path.join(bindir, 'initdb'), [
         '-D', dataDir, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C', ...(persistent ? [] : ['--no-sync']),
@@ -371,8 +378,6 @@ async function startLocal({ persistent, log }: { persistent: boolean; log: (m: s
         ...(persistent ? [] : ['fsync = off', 'synchronous_commit = off', 'full_page_writes = off']),
       ];
       await fs.appendFile(path.join(dataDir, 'postgresql.conf'), '\n' + settings.join('\n') + '\n');
-    } else {
-      fresh = false;
     }
 
     let port: number | undefined;
@@ -383,7 +388,7 @@ async function startLocal({ persistent, log }: { persistent: boolean; log: (m: s
         if (state?.url) {
           unregister();
           log('already running');
-          return localCluster(state.url, bindir, dataDir, home, persistent, stopSync, fresh);
+          return localCluster(state.url, bindir, dataDir, home, persistent, stopSync);
         }
         port = Number((await fs.readFile(path.join(dataDir, 'postmaster.pid'), 'utf8')).split('\n')[3]);
       }
@@ -407,7 +412,7 @@ async function startLocal({ persistent, log }: { persistent: boolean; log: (m: s
       await fs.mkdirp(dataRoot);
       await fs.writeFile(stateFile, JSON.stringify({ kind: 'local', url, dataDir, bindir } satisfies State, null, 2) + '\n');
     }
-    return localCluster(url, bindir, dataDir, home, persistent, stopSync, fresh);
+    return localCluster(url, bindir, dataDir, home, persistent, stopSync);
   } catch (err) {
     if (!persistent) {
       stopSync();
@@ -418,14 +423,13 @@ async function startLocal({ persistent, log }: { persistent: boolean; log: (m: s
 }
 
 function localCluster(
-  url: string, bindir: string, dataDir: string, home: string, persistent: boolean, stopSync: () => void, fresh: boolean,
-): Cluster & { fresh: boolean } {
+  url: string, bindir: string, dataDir: string, home: string, persistent: boolean, stopSync: () => void,
+): Cluster {
   let stopped = false;
   return {
     kind: 'local',
     url,
     env: pgEnv(url),
-    fresh,
     async stop() {
       if (stopped) return;
       stopped = true;
@@ -445,16 +449,14 @@ async function startDocker({ persistent, log }: { persistent: boolean; log: (m: 
   await quiet({ input: await fs.readFile(path.join(repoRoot, 'Dockerfile.pgtap')) })`docker build -q -t ${image} --build-arg PG_MAJOR=${dockerMajor} -`;
 
   const args = ['-d', '-e', 'POSTGRES_HOST_AUTH_METHOD=trust', '-p', '127.0.0.1::5432'];
-  let fresh = true;
   if (persistent) {
     const state = await readState();
     const running = await quiet({ nothrow: true })`docker inspect -f {{.State.Running}} ${devContainer}`;
     if (state?.kind === 'docker' && running.stdout.trim() === 'true') {
-      return { kind: 'docker', url: state.url, env: pgEnv(state.url), stop: async () => void (await stopPersistentCluster()), fresh: false } as Cluster;
+      return { kind: 'docker', url: state.url, env: pgEnv(state.url), stop: async () => void (await stopPersistentCluster()) };
     }
     await quiet({ nothrow: true })`docker rm -f ${devContainer}`;
     const volume = path.join(dataRoot, 'docker-pgdata');
-    fresh = !(await fs.pathExists(path.join(volume, 'PG_VERSION')));
     await fs.mkdirp(volume);
     args.push('--name', devContainer, '-v', `${volume}:/var/lib/postgresql/data`);
   } else {
@@ -479,7 +481,6 @@ async function startDocker({ persistent, log }: { persistent: boolean; log: (m: 
       kind: 'docker',
       url,
       env: pgEnv(url),
-      fresh,
       async stop() {
         if (stopped) return;
         stopped = true;
@@ -489,15 +490,10 @@ async function startDocker({ persistent, log }: { persistent: boolean; log: (m: 
           unregister();
         }
       },
-    } as Cluster;
+    };
   } catch (err) {
     removeSync();
     unregister();
     throw err;
   }
-}
-
-/** True when startPersistentCluster just made a new, empty cluster (so demo data should be loaded). */
-export function isFresh(cluster: Cluster): boolean {
-  return (cluster as Cluster & { fresh?: boolean }).fresh === true;
 }

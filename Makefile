@@ -1,0 +1,29 @@
+# The developer interface: each target runs one script in scripts/.
+#   make start   persistent local database (.data/), log installed, demo data, prints the URL
+#   make psql    psql on it; extra arguments through ARGS, e.g. make psql ARGS="-c 'SELECT eventlog.version()'"
+#   make seed    reload seed/demo.sql
+#   make stop    stop it (data stays in .data/)
+#   make test    every test (TypeScript and pgTAP) on a throwaway database
+
+TSX := node_modules/.bin/tsx
+
+.PHONY: start psql seed stop test
+
+start: node_modules/.package-lock.json
+	@$(TSX) scripts/start.ts
+
+psql: node_modules/.package-lock.json
+	@$(TSX) scripts/psql.ts $(ARGS)
+
+seed: node_modules/.package-lock.json
+	@$(TSX) scripts/seed.ts
+
+stop: node_modules/.package-lock.json
+	@$(TSX) scripts/stop.ts
+
+test: node_modules/.package-lock.json
+	@npm test --silent -- $(ARGS)
+
+# npm ci on a fresh clone, and again whenever package-lock.json changes.
+node_modules/.package-lock.json: package-lock.json
+	npm ci --no-audit --no-fund

@@ -1,0 +1,18 @@
+// make start: a persistent local database with the log installed and demo data loaded.
+// Data lives under .data/ (git-ignored); the URL is written to .data/url and printed.
+import { $, fs, path } from 'zx';
+import { install } from '../src/install/index.ts';
+import { repoRoot, startPersistentCluster } from './lib/database.ts';
+
+const log = (m: string) => console.error(`# ${m}`);
+const cluster = await startPersistentCluster({ database: 'eventlog_dev', log });
+const result = await install({ databaseUrl: cluster.url });
+log(result.applied.length ? `installed pg-eventlog ${result.version} (${result.applied.length} migrations)` : `pg-eventlog ${result.version} is installed and up to date`);
+
+const seed = path.join(repoRoot, 'seed', 'demo.sql');
+if (result.applied.includes('0001_create-schema.sql') && (await fs.pathExists(seed))) {
+  log('loading seed/demo.sql');
+  await $({ env: { ...process.env, ...cluster.env }, stdio: ['ignore', 'ignore', 'inherit'] })`psql -X -q -v ON_ERROR_STOP=1 -f ${seed}`;
+}
+console.log(cluster.url);
+log('next: make psql, make seed, make stop');

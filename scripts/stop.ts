@@ -1,0 +1,4 @@
+// make stop: stops the database of make start; its data stays in .data/ for the next start.
+import { stopPersistentCluster } from './lib/database.ts';
+
+console.log((await stopPersistentCluster()) ? 'stopped' : 'not running');
