@@ -241,36 +241,51 @@ async function dockerAnswers(): Promise<boolean> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Cleanup on exit, SIGINT, SIGTERM, SIGHUP: every started throwaway resource registers a
-// synchronous stop here, so nothing outlives the process that made it.
+// Cleanup on exit, SIGINT, SIGTERM, SIGHUP: every started throwaway resource registers its
+// stop here, so nothing outlives the process that made it. On a signal the stops run
+// asynchronously, keeping the event loop free (tsx's parent process SIGKILLs a child that does
+// not acknowledge a relayed signal within 30 ms); on a plain exit they run synchronously.
 
-const exitHooks = new Set<() => void>();
+interface ExitHook {
+  sync: () => void;
+  async: () => Promise<void>;
+}
+
+const exitHooks = new Set<ExitHook>();
 let hooksInstalled = false;
+let exiting = false;
 
-function onExit(hook: () => void): () => void {
+function onExit(sync: () => void, async: () => Promise<void> = async () => sync()): () => void {
   if (!hooksInstalled) {
     hooksInstalled = true;
-    process.on('exit', runExitHooks);
+    process.on('exit', () => {
+      for (const hook of takeHooks()) {
+        try {
+          hook.sync();
+        } catch {
+          // best effort while exiting
+        }
+      }
+    });
     for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
-      process.once(signal, () => {
-        runExitHooks();
-        process.exit(code);
+      process.on(signal, () => {
+        if (exiting) return; // a second Ctrl-C while cleaning up changes nothing
+        exiting = true;
+        const stops = takeHooks().map((hook) => hook.async().catch(() => hook.sync()));
+        const deadline = new Promise((resolve) => setTimeout(resolve, 60_000).unref());
+        void Promise.race([Promise.allSettled(stops), deadline]).finally(() => process.exit(code));
       });
     }
   }
+  const hook = { sync, async };
   exitHooks.add(hook);
   return () => exitHooks.delete(hook);
 }
 
-function runExitHooks() {
-  for (const hook of [...exitHooks]) {
-    exitHooks.delete(hook);
-    try {
-      hook();
-    } catch {
-      // best effort while exiting
-    }
-  }
+function takeHooks(): ExitHook[] {
+  const hooks = [...exitHooks];
+  exitHooks.clear();
+  return hooks;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -354,12 +369,17 @@ async function startLocal({ persistent, log }: { persistent: boolean; log: (m: s
   const removeHome = () => {
     if (!persistent) rmSync(home, { recursive: true, force: true });
   };
+  const stopArgs = ['-D', dataDir, '-m', persistent ? 'fast' : 'immediate', '-w', '-t', '60', 'stop'];
   const stopSync = () => {
-    const [cmd, argv] = asPostgres(path.join(bindir, 'pg_ctl'), ['-D', dataDir, '-m', persistent ? 'fast' : 'immediate', '-w', 'stop']);
+    const [cmd, argv] = asPostgres(path.join(bindir, 'pg_ctl'), stopArgs);
     spawnSync(cmd, argv, { cwd: home, stdio: 'ignore' });
     removeHome();
   };
-  const unregister = onExit(stopSync);
+  const stopAsync = async () => {
+    await pgCtl(bindir, stopArgs, home, true);
+    removeHome();
+  };
+  const unregister = onExit(stopSync, stopAsync);
 
   try {
     if (!(await fs.pathExists(path.join(dataDir, 'PG_VERSION')))) {
@@ -388,7 +408,7 @@ async function startLocal({ persistent, log }: { persistent: boolean; log: (m: s
         if (state?.url) {
           unregister();
           log('already running');
-          return localCluster(state.url, bindir, dataDir, home, persistent, stopSync);
+          return localCluster(state.url, stopAsync, unregister);
         }
         port = Number((await fs.readFile(path.join(dataDir, 'postmaster.pid'), 'utf8')).split('\n')[3]);
       }
@@ -412,7 +432,7 @@ async function startLocal({ persistent, log }: { persistent: boolean; log: (m: s
       await fs.mkdirp(dataRoot);
       await fs.writeFile(stateFile, JSON.stringify({ kind: 'local', url, dataDir, bindir } satisfies State, null, 2) + '\n');
     }
-    return localCluster(url, bindir, dataDir, home, persistent, stopSync);
+    return localCluster(url, stopAsync, unregister);
   } catch (err) {
     if (!persistent) {
       stopSync();
@@ -422,9 +442,7 @@ async function startLocal({ persistent, log }: { persistent: boolean; log: (m: s
   }
 }
 
-function localCluster(
-  url: string, bindir: string, dataDir: string, home: string, persistent: boolean, stopSync: () => void,
-): Cluster {
+function localCluster(url: string, stop: () => Promise<void>, unregister: () => void): Cluster {
   let stopped = false;
   return {
     kind: 'local',
@@ -433,9 +451,8 @@ function localCluster(
     async stop() {
       if (stopped) return;
       stopped = true;
-      await pgCtl(bindir, ['-D', dataDir, '-m', persistent ? 'fast' : 'immediate', '-w', '-t', '60', 'stop'], home, true);
-      stopSync(); // removes a throwaway home; a no-op stop if already stopped
-      exitHooks.delete(stopSync);
+      unregister();
+      await stop();
     },
   };
 }
@@ -465,7 +482,7 @@ async function startDocker({ persistent, log }: { persistent: boolean; log: (m: 
   const command = ['-c', 'wal_level=logical', ...(persistent ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off'])];
   const id = (await quiet`docker run ${args} ${image} ${command}`).stdout.trim();
   const removeSync = () => void spawnSync('docker', ['rm', '-f', id], { stdio: 'ignore' });
-  const unregister = persistent ? () => {} : onExit(removeSync);
+  const unregister = persistent ? () => {} : onExit(removeSync, async () => void (await quiet({ nothrow: true })`docker rm -f ${id}`));
   try {
     const mapping = (await quiet`docker port ${id} 5432/tcp`).stdout.trim().split('\n')[0];
     const port = Number(mapping.slice(mapping.lastIndexOf(':') + 1));
