@@ -3,9 +3,12 @@ import { fs, path } from 'zx';
 import { buildBundle } from '../src/install/bundle.ts';
 import { defaultMigrationsDir } from '../src/install/migrations.ts';
 import { repoRoot } from './lib/database.ts';
+import { script } from './lib/script.ts';
 
-const out = path.resolve(process.argv[2] ?? path.join(repoRoot, 'dist', 'pg-eventlog.sql'));
-const { version } = await fs.readJson(path.join(repoRoot, 'package.json'));
-await fs.mkdirp(path.dirname(out));
-await fs.writeFile(out, await buildBundle(defaultMigrationsDir, version));
-console.log(`wrote ${path.relative(process.cwd(), out) || out}`);
+await script('build', async () => {
+  const out = path.resolve(process.argv[2] ?? path.join(repoRoot, 'dist', 'pg-eventlog.sql'));
+  const { version } = await fs.readJson(path.join(repoRoot, 'package.json'));
+  await fs.mkdirp(path.dirname(out));
+  await fs.writeFile(out, await buildBundle(defaultMigrationsDir, version));
+  console.log(`wrote ${path.relative(process.cwd(), out) || out}`);
+});

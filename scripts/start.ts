@@ -3,16 +3,21 @@
 import { $, fs, path } from 'zx';
 import { install } from '../src/install/index.ts';
 import { repoRoot, startPersistentCluster } from './lib/database.ts';
+import { script } from './lib/script.ts';
 
-const log = (m: string) => console.error(`# ${m}`);
-const cluster = await startPersistentCluster({ database: 'eventlog_dev', log });
-const result = await install({ databaseUrl: cluster.url });
-log(result.applied.length ? `installed pg-eventlog ${result.version} (${result.applied.length} migrations)` : `pg-eventlog ${result.version} is installed and up to date`);
+await script('start', async () => {
+  const log = (m: string) => console.error(`# ${m}`);
+  const cluster = await startPersistentCluster({ database: 'eventlog_dev', log });
+  const result = await install({ databaseUrl: cluster.url }).catch((err: Error) => {
+    throw new Error(`${err.message} (the database keeps running at ${cluster.url}: make stop stops it; rm -rf .data starts over)`);
+  });
+  log(result.applied.length ? `installed pg-eventlog ${result.version} (${result.applied.length} migrations)` : `pg-eventlog ${result.version} is installed and up to date`);
 
-const seed = path.join(repoRoot, 'seed', 'demo.sql');
-if (result.applied.includes('0001_create-schema.sql') && (await fs.pathExists(seed))) {
-  log('loading seed/demo.sql');
-  await $({ env: { ...process.env, ...cluster.env }, stdio: ['ignore', 'ignore', 'inherit'] })`psql -X -q -v ON_ERROR_STOP=1 -f ${seed}`;
-}
-console.log(cluster.url);
-log('next: make psql, make seed, make stop');
+  const seed = path.join(repoRoot, 'seed', 'demo.sql');
+  if (result.applied.includes('0001_create-schema.sql') && (await fs.pathExists(seed))) {
+    log('loading seed/demo.sql');
+    await $({ env: { ...process.env, ...cluster.env }, stdio: ['ignore', 'ignore', 'pipe'] })`psql -X -q -v ON_ERROR_STOP=1 -f ${seed}`;
+  }
+  console.log(cluster.url);
+  log('next: make psql, make seed, make stop');
+});

@@ -4,19 +4,20 @@
 // Extra arguments are passed to tap (e.g. a single test file).
 import { $, glob, path } from 'zx';
 import { provideCluster, repoRoot } from './lib/database.ts';
+import { script } from './lib/script.ts';
 
-const args = process.argv.slice(2);
-const files = args.some((a) => !a.startsWith('-')) ? [] : (await glob('test/**/*.test.ts', { cwd: repoRoot })).sort();
-const log = (m: string) => console.error(`# ${m}`);
+await script('test', async () => {
+  const args = process.argv.slice(2);
+  const files = args.some((a) => !a.startsWith('-')) ? [] : (await glob('test/**/*.test.ts', { cwd: repoRoot })).sort();
+  const log = (m: string) => console.error(`# ${m}`);
 
-const cluster = await provideCluster({ log });
-log(`database: ${cluster.kind} ${cluster.url}`);
-let code = 1;
-try {
-  const tap = path.join(repoRoot, 'node_modules', '.bin', 'tap');
-  const r = await $({ cwd: repoRoot, stdio: 'inherit', nothrow: true, env: { ...process.env, ...cluster.env } })`${tap} --jobs=1 ${args} ${files}`;
-  code = r.exitCode ?? 1;
-} finally {
-  await cluster.stop();
-}
-process.exitCode = code;
+  const cluster = await provideCluster({ log });
+  log(`database: ${cluster.kind} ${cluster.url}`);
+  try {
+    const tap = path.join(repoRoot, 'node_modules', '.bin', 'tap');
+    const r = await $({ cwd: repoRoot, stdio: 'inherit', nothrow: true, env: { ...process.env, ...cluster.env } })`${tap} --jobs=1 ${args} ${files}`;
+    return r.exitCode ?? 1;
+  } finally {
+    await cluster.stop();
+  }
+});
