@@ -1,3 +1,23 @@
+-- Raises the refusal for an array element that is not an object; called from inside the insert
+-- so that a valid array is read only once.
+CREATE FUNCTION eventlog._refuse_element(ordinality bigint, element jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  RAISE EXCEPTION 'element % of the payload array is %, not a JSON object', _refuse_element.ordinality,
+      pg_catalog.left(_refuse_element.element::text, 100)
+    USING ERRCODE = 'invalid_parameter_value',
+          HINT = 'Every event is a JSON object; wrap scalars, e.g. {"value": 42}.';
+END;
+$$;
+
+REVOKE EXECUTE ON FUNCTION eventlog._refuse_element(bigint, jsonb) FROM PUBLIC;
+
+COMMENT ON FUNCTION eventlog._refuse_element(bigint, jsonb) IS
+  'Raises the refusal for element ordinality of a payload array that is not a JSON object.';
+
 CREATE FUNCTION eventlog.log_event(
   payload jsonb,
   event_type text DEFAULT NULL,
@@ -11,14 +31,11 @@ AS $$
 DECLARE
   v_kind text := pg_catalog.jsonb_typeof(log_event.payload);
   v_count integer := 1;
-  v_bad_element bigint;
-  v_event_type text := coalesce(log_event.event_type, 'event');
-  v_metadata jsonb := coalesce(log_event.metadata, '{}');
   v_base_version integer;
   v_tx_order bigint;
 BEGIN
-  -- Everything is checked before anything is written. The common case (one object, a plain
-  -- name) costs a few comparisons; the precise messages come from the slower paths.
+  -- Everything is checked before anything is written. The common case (one object, plain
+  -- names) costs a few comparisons; the precise messages come from the slower paths.
   IF v_kind IS DISTINCT FROM 'object' THEN
     IF v_kind IS NULL THEN
       RAISE EXCEPTION 'payload must not be NULL'
@@ -35,17 +52,6 @@ BEGIN
         USING ERRCODE = 'invalid_parameter_value',
               HINT = 'Pass at least one JSON object.';
     END IF;
-    SELECT a.ordinality INTO v_bad_element
-    FROM pg_catalog.jsonb_array_elements(log_event.payload) WITH ORDINALITY AS a (element, ordinality)
-    WHERE pg_catalog.jsonb_typeof(a.element) <> 'object'
-    ORDER BY a.ordinality
-    LIMIT 1;
-    IF FOUND THEN
-      RAISE EXCEPTION 'element % of the payload array is %, not a JSON object', v_bad_element,
-          pg_catalog.left((log_event.payload -> (v_bad_element::integer - 1))::text, 100)
-        USING ERRCODE = 'invalid_parameter_value',
-              HINT = 'Every event is a JSON object; wrap scalars, e.g. {"value": 42}.';
-    END IF;
   END IF;
   IF log_event.event_type IS NOT NULL
      AND (log_event.event_type = '' OR pg_catalog.length(log_event.event_type) > 200 OR log_event.event_type ~ '[[:cntrl:]]') THEN
@@ -55,19 +61,10 @@ BEGIN
      AND (log_event.stream = '' OR pg_catalog.length(log_event.stream) > 200 OR log_event.stream ~ '[[:cntrl:]]') THEN
     PERFORM eventlog._check_name('stream', log_event.stream);
   END IF;
-  IF pg_catalog.jsonb_typeof(v_metadata) <> 'object' THEN
-    RAISE EXCEPTION 'metadata % is a JSON %, not an object', pg_catalog.left(v_metadata::text, 100), pg_catalog.jsonb_typeof(v_metadata)
+  IF pg_catalog.jsonb_typeof(log_event.metadata) <> 'object' THEN
+    RAISE EXCEPTION 'metadata % is a JSON %, not an object', pg_catalog.left(log_event.metadata::text, 100), pg_catalog.jsonb_typeof(log_event.metadata)
       USING ERRCODE = 'invalid_parameter_value',
             HINT = 'Pass metadata as a JSON object, or NULL for none.';
-  END IF;
-
-  -- The log position of this transaction. The clock row is verified once per server start;
-  -- until then (and after a restore into a new cluster) the slow path checks it.
-  SELECT pg_catalog.pg_current_xact_id()::text::bigint + c.xid_offset INTO v_tx_order
-  FROM eventlog.clock AS c
-  WHERE c.verified_start = pg_catalog.pg_postmaster_start_time();
-  IF NOT FOUND THEN
-    v_tx_order := eventlog._append_position();
   END IF;
 
   IF log_event.stream IS NOT NULL THEN
@@ -77,19 +74,44 @@ BEGIN
     RETURNING s.version - v_count INTO v_base_version;
   END IF;
 
+  -- The log position of this transaction is its id plus the clock offset. The clock row is
+  -- verified once per server start; the insert finds no clock row to join until then (and after
+  -- a restore into a new cluster), and the slow path checks it.
   IF v_kind = 'object' THEN
     RETURN QUERY
       INSERT INTO eventlog.events (tx_order, event_type, stream, version, payload, metadata)
-      VALUES (v_tx_order, v_event_type, log_event.stream, v_base_version + 1, log_event.payload, v_metadata)
+      SELECT pg_catalog.pg_current_xact_id()::text::bigint + c.xid_offset, coalesce(log_event.event_type, 'event'),
+        log_event.stream, v_base_version + 1, log_event.payload, coalesce(log_event.metadata, '{}')
+      FROM eventlog.clock AS c
+      WHERE c.verified_start = pg_catalog.pg_postmaster_start_time()
       RETURNING *;
-  ELSE
+    IF FOUND THEN
+      RETURN;
+    END IF;
+    v_tx_order := eventlog._append_position();
     RETURN QUERY
       INSERT INTO eventlog.events (tx_order, event_type, stream, version, payload, metadata)
-      SELECT v_tx_order, v_event_type, log_event.stream, v_base_version + a.ordinality::integer, a.element, v_metadata
-      FROM pg_catalog.jsonb_array_elements(log_event.payload) WITH ORDINALITY AS a (element, ordinality)
-      ORDER BY a.ordinality
+      VALUES (v_tx_order, coalesce(log_event.event_type, 'event'), log_event.stream, v_base_version + 1,
+        log_event.payload, coalesce(log_event.metadata, '{}'))
       RETURNING *;
+    RETURN;
   END IF;
+
+  SELECT pg_catalog.pg_current_xact_id()::text::bigint + c.xid_offset INTO v_tx_order
+  FROM eventlog.clock AS c
+  WHERE c.verified_start = pg_catalog.pg_postmaster_start_time();
+  IF NOT FOUND THEN
+    v_tx_order := eventlog._append_position();
+  END IF;
+  RETURN QUERY
+    INSERT INTO eventlog.events (tx_order, event_type, stream, version, payload, metadata)
+    SELECT v_tx_order, coalesce(log_event.event_type, 'event'), log_event.stream, v_base_version + a.ordinality::integer,
+      CASE WHEN pg_catalog.jsonb_typeof(a.element) = 'object' THEN a.element
+           ELSE eventlog._refuse_element(a.ordinality, a.element) END,
+      coalesce(log_event.metadata, '{}')
+    FROM pg_catalog.jsonb_array_elements(log_event.payload) WITH ORDINALITY AS a (element, ordinality)
+    ORDER BY a.ordinality
+    RETURNING *;
 END;
 $$;
 
