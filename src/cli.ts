@@ -38,6 +38,18 @@ export function program(): Command {
     .description('Install, upgrade, inspect or remove the pg-eventlog event log in a PostgreSQL database.')
     .version(pkg.version, '-V, --version')
     .showHelpAfterError('(run pg-eventlog --help for usage)')
+    .addHelpText(
+      'after',
+      `
+The database comes from --database-url, else DATABASE_URL, else the PG* variables
+(PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE). Connect directly, not through a
+transaction-mode pooler.
+
+Examples:
+  npx pg-eventlog install --database-url postgres://app@localhost:5432/app
+  npx pg-eventlog status --schema eventlog --json
+  npx pg-eventlog install --schema events --role-prefix events`,
+    )
     .exitOverride();
 
   withConnectionFlags(prog.command('install'))
