@@ -359,7 +359,9 @@ async function startLocal({ persistent, log }: { persistent: boolean; log: (m: s
       }
     }
   } else {
+    await sweepAbandonedClusters(bindir);
     home = await fs.mkdtemp(path.join(os.tmpdir(), 'pg-eventlog-'));
+    await fs.writeFile(path.join(home, 'owner'), String(process.pid));
   }
   if (owner) await fs.chown(home, owner.uid, owner.gid);
   await fs.chmod(home, 0o700);
@@ -439,6 +441,42 @@ async function startLocal({ persistent, log }: { persistent: boolean; log: (m: s
       unregister();
     }
     throw err;
+  }
+}
+
+const isAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/**
+ * Removes throwaway clusters whose owning process died without cleaning up (SIGKILL, a crash of
+ * node itself): their `owner` pid is gone. A running server among them is stopped first.
+ * A directory without an owner file is removed only when no server runs in it and it is older
+ * than ten minutes.
+ */
+async function sweepAbandonedClusters(bindir: string): Promise<void> {
+  const tmp = os.tmpdir();
+  for (const name of await fs.readdir(tmp).catch(() => [] as string[])) {
+    if (!/^pg-eventlog-[A-Za-z0-9]{6}$/.test(name)) continue;
+    const home = path.join(tmp, name);
+    try {
+      const owner = Number((await fs.readFile(path.join(home, 'owner'), 'utf8').catch(() => '')).trim());
+      const pidFile = path.join(home, 'data', 'postmaster.pid');
+      const postmaster = Number((await fs.readFile(pidFile, 'utf8').catch(() => '')).split('\n')[0]);
+      const running = !!postmaster && isAlive(postmaster);
+      if (owner ? isAlive(owner) : running || Date.now() - (await fs.stat(home)).mtimeMs < 10 * 60_000) continue;
+      if (running) {
+        await pgCtl(bindir, ['-D', path.join(home, 'data'), '-m', 'immediate', '-w', '-t', '60', 'stop'], home, true);
+      }
+      rmSync(home, { recursive: true, force: true });
+    } catch {
+      // someone else's, or already gone: not ours to worry about
+    }
   }
 }
 
