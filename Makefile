@@ -4,12 +4,13 @@
 #   make seed    reload seed/demo.sql
 #   make stop    stop it (data stays in .data/)
 #   make test    every test (TypeScript and pgTAP) on a throwaway database
+#   make stress  producers × events with concurrent consumers, then the loss checks, e.g. make stress ARGS="--producers 4"
 
 # node --import tsx: TypeScript without a build step, and no extra parent process between make
 # and the script (signals such as Ctrl-C reach the script itself, which then cleans up).
 TSX := node --import tsx
 
-.PHONY: start psql seed stop test
+.PHONY: start psql seed stop test stress
 
 start: node_modules/.package-lock.json
 	@$(TSX) scripts/start.ts
@@ -25,6 +26,9 @@ stop: node_modules/.package-lock.json
 
 test: node_modules/.package-lock.json
 	@npm test --silent -- $(ARGS)
+
+stress: node_modules/.package-lock.json
+	@$(TSX) scripts/stress.ts $(ARGS)
 
 # npm ci on a fresh clone, and again whenever package-lock.json changes.
 node_modules/.package-lock.json: package-lock.json
