@@ -4,13 +4,14 @@
 #   make seed    reload seed/demo.sql
 #   make stop    stop it (data stays in .data/)
 #   make test    every test (TypeScript and pgTAP) on a throwaway database
+#   make bench   append/read/latency figures beside a plain table, e.g. make bench ARGS="--quick"
 #   make stress  producers × events with concurrent consumers, then the loss checks, e.g. make stress ARGS="--producers 4"
 
 # node --import tsx: TypeScript without a build step, and no extra parent process between make
 # and the script (signals such as Ctrl-C reach the script itself, which then cleans up).
 TSX := node --import tsx
 
-.PHONY: start psql seed stop test stress
+.PHONY: start psql seed stop test bench stress
 
 start: node_modules/.package-lock.json
 	@$(TSX) scripts/start.ts
@@ -26,6 +27,9 @@ stop: node_modules/.package-lock.json
 
 test: node_modules/.package-lock.json
 	@npm test --silent -- $(ARGS)
+
+bench: node_modules/.package-lock.json
+	@$(TSX) scripts/bench.ts $(ARGS)
 
 stress: node_modules/.package-lock.json
 	@$(TSX) scripts/stress.ts $(ARGS)

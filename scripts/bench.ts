@@ -1,0 +1,343 @@
+// make bench: pg-eventlog side by side with its baselines, in one run, on one scratch database.
+//
+//   append   pgbench, 1/8/32 clients × 1/10 events per transaction: pg-eventlog's log_event, a
+//            plain INSERT into a table of the same shape (the ceiling, ratio 1.00) and a plain
+//            INSERT behind an advisory lock held to commit (the writer-serializing design).
+//   read     one reader from the start of a preloaded log at batch 1000/100/10: get_event(after, n),
+//            get_event('client', n) (n/a until named clients exist) and a plain keyset scan over
+//            a table holding the same rows (the baseline).
+//   latency  commit-to-read p50/p99 for a follower while 8 writers append.
+//
+// Prints one table; --json FILE and --markdown FILE (docs/benchmarks.md) write it down with the
+// machine and the settings. See docs/benchmarks.md for the method and what is fair about it.
+import os from 'node:os';
+import path from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import { fs } from 'zx';
+import { repoRoot, withClient } from './lib/database.ts';
+import { APPEND_IMPLEMENTATIONS, APPEND_LABELS, measureAppends, stopChildren, type AppendCell } from './lib/bench/append.ts';
+import { fmtMs, fmtRate, fmtRatio, markdownTable, textTable, type Column } from './lib/bench/format.ts';
+import {
+  FOLLOWER_LABELS,
+  FOLLOWERS,
+  READ_IMPLEMENTATIONS,
+  READ_LABELS,
+  measureLatency,
+  measureRead,
+  preload,
+  type LatencyResult,
+  type ReadCell,
+} from './lib/bench/read.ts';
+import { benchDatabase, describeMachine, hasNamedClients, onInterrupt, readSettings, type BenchDatabase } from './lib/bench/setup.ts';
+
+const positiveInt = (value: string) => {
+  const n = Number(value.replace(/_/g, ''));
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('a positive integer');
+  return n;
+};
+const nonNegative = (value: string) => {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('a number ≥ 0');
+  return n;
+};
+const intList = (value: string) => value.split(',').map((v) => positiveInt(v.trim()));
+
+const program = new Command('bench')
+  .description('Append, read and latency benchmarks of pg-eventlog against a plain table, in one run.')
+  .option('--quick', 'short cells and a 100k-event log: finishes in under two minutes')
+  .option('--duration <seconds>', 'seconds per append cell (default 10, quick 2)', positiveInt)
+  .option('--rounds <n>', 'runs per append cell, alternating the order of implementations (default 2, quick 1)', positiveInt)
+  .option('--clients <list>', 'pgbench client counts', intList, [1, 8, 32])
+  .option('--events-per-tx <list>', 'events per append transaction (1 and/or 10)', intList, [1, 10])
+  .option('--events <n>', 'events in the preloaded log the readers drain (default 1000000, quick 100000)', positiveInt)
+  .option('--batches <list>', 'reader batch sizes', intList, [1000, 100, 10])
+  .option('--read-seconds <seconds>', 'time cap per read cell (default 30, quick 3)', positiveInt)
+  .option('--latency-seconds <seconds>', 'seconds of writing per latency run (default 10, quick 2)', positiveInt)
+  .option('--latency-rate <n>', 'appends per second over all latency writers; 0 = flat out', nonNegative, 1000)
+  .option('--writers <n>', 'writer connections in the latency runs', positiveInt, 8)
+  .option('--poll-ms <ms>', "the latency follower's poll interval when caught up", nonNegative, 5)
+  .option('--json <file>', 'also write the results as JSON')
+  .option('--markdown <file>', 'also write the results as Markdown (e.g. docs/benchmarks.md)')
+  .option('--as-provided', "keep the throwaway cluster's test settings (fsync off) instead of durable defaults")
+  .addHelpText('after', '\nThe database: a scratch database on DATABASE_URL\'s server if set, else a throwaway cluster; dropped afterwards.');
+
+interface Options {
+  quick?: boolean;
+  duration?: number;
+  rounds?: number;
+  clients: number[];
+  eventsPerTx: number[];
+  events?: number;
+  batches: number[];
+  readSeconds?: number;
+  latencySeconds?: number;
+  latencyRate: number;
+  writers: number;
+  pollMs: number;
+  json?: string;
+  markdown?: string;
+  asProvided?: boolean;
+}
+
+/** One line of the result table. */
+export interface Row {
+  test: 'append' | 'read' | 'latency';
+  implementation: string;
+  clients: number;
+  /** Events per transaction (append), batch size (read, latency). */
+  size: number;
+  eventsPerSecond: number | null;
+  ratio: number | null;
+  baseline: boolean;
+  p50Ms?: number | null;
+  p99Ms?: number | null;
+  note?: string;
+}
+
+const columns: Column<Row>[] = [
+  { header: 'test', value: (r) => r.test },
+  { header: 'implementation', value: (r) => r.implementation },
+  { header: 'clients', value: (r) => String(r.clients), align: 'right' },
+  { header: 'events/tx|batch', value: (r) => String(r.size), align: 'right' },
+  { header: 'events/s', value: (r) => fmtRate(r.eventsPerSecond), align: 'right' },
+  { header: 'ratio', value: (r) => (r.baseline ? 'baseline' : fmtRatio(r.ratio)), align: 'right' },
+  { header: 'p50 ms', value: (r) => fmtMs(r.p50Ms), align: 'right' },
+  { header: 'p99 ms', value: (r) => fmtMs(r.p99Ms), align: 'right' },
+  { header: 'note', value: (r) => r.note ?? '' },
+];
+
+const log = (m: string) => console.error(`# ${m}`);
+
+async function main(argv: string[]): Promise<number> {
+  program.parse(argv);
+  const o = program.opts<Options>();
+  const quick = !!o.quick;
+  const settings = {
+    duration: o.duration ?? (quick ? 2 : 10),
+    rounds: o.rounds ?? (quick ? 1 : 2),
+    clients: o.clients,
+    eventsPerTx: o.eventsPerTx,
+    events: o.events ?? (quick ? 100_000 : 1_000_000),
+    batches: o.batches,
+    readSeconds: o.readSeconds ?? (quick ? 3 : 30),
+    latencySeconds: o.latencySeconds ?? (quick ? 2 : 10),
+    latencyRate: o.latencyRate,
+    writers: o.writers,
+    pollMs: o.pollMs,
+  };
+  for (const k of settings.eventsPerTx) if (k !== 1 && k !== 10) throw new Error(`--events-per-tx: only 1 and 10 have pgbench scripts in bench/, not ${k}`);
+  const args = argv.slice(2);
+  const command = args.length ? `make bench ARGS="${args.join(' ')}"` : 'make bench';
+  const started = new Date();
+  const t0 = Date.now();
+
+  let db: BenchDatabase | undefined;
+  const removeInterrupt = onInterrupt(stopChildren, () => db);
+  try {
+    db = await benchDatabase({ prefix: 'pgel_bench', durable: !o.asProvided, log });
+    const url = db.url;
+    await withClient(url, async (c) => c.query(await fs.readFile(path.join(repoRoot, 'bench', 'baseline.sql'), 'utf8')));
+    const machine = await describeMachine(url);
+    const pgSettings = await readSettings(url);
+    const named = await hasNamedClients(url);
+    log(`${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.postgres}; load ${machine.loadBefore.join(' ')}`);
+    log(`settings: ${Object.entries(pgSettings).map(([k, v]) => `${k}=${v}`).join(' ')} (${db.settingsNote})`);
+    if (!named) log("get_event(text, integer) is not installed: the get_event('client', n) rows are n/a");
+
+    // Reads first, over exactly the preloaded log; the append runs then grow the tables.
+    log(`preloading ${settings.events.toLocaleString('en-US')} events (log_event, 1000 per transaction)`);
+    let shown = 0;
+    await preload(url, settings.events, 1000, (done) => {
+      if (done - shown >= settings.events / 4 || done === settings.events) {
+        shown = done;
+        log(`  ${done.toLocaleString('en-US')} events`);
+      }
+    });
+
+    const reads: ReadCell[] = [];
+    for (const batch of settings.batches) {
+      const order = batch % 2 === 0 ? [...READ_IMPLEMENTATIONS] : [...READ_IMPLEMENTATIONS].reverse();
+      for (const impl of order) {
+        if (impl === 'client' && !named) continue;
+        const cell = await measureRead(url, impl, batch, settings.readSeconds);
+        reads.push(cell);
+        log(`read ${READ_LABELS[impl]} batch=${batch}: ${Math.round(cell.eventsPerSecond)} events/s (${cell.events} events${cell.drained ? '' : ', time cap'})`);
+      }
+    }
+
+    const latencies: LatencyResult[] = [];
+    for (const follower of FOLLOWERS) {
+      if (follower === 'client' && !named) continue;
+      const r = await measureLatency(url, follower, {
+        writers: settings.writers,
+        seconds: settings.latencySeconds,
+        rate: settings.latencyRate,
+        pollMs: settings.pollMs,
+      });
+      latencies.push(r);
+      log(`latency ${FOLLOWER_LABELS[follower]}: p50 ${fmtMs(r.p50)} ms, p99 ${fmtMs(r.p99)} ms, ${r.appended} appended, ${r.lost} never read`);
+    }
+
+    const appends = await measureAppends(url, {
+      clients: settings.clients,
+      eventsPerTx: settings.eventsPerTx,
+      duration: settings.duration,
+      rounds: settings.rounds,
+      log,
+    });
+
+    const rows = buildRows(appends, reads, latencies, settings, named);
+    const elapsed = (Date.now() - t0) / 1000;
+    const loadAfter = os.loadavg().map((l) => Math.round(l * 100) / 100);
+    console.log(textTable(rows, columns));
+    console.log(`\n${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.postgres}, pg-eventlog ${db.version}`);
+    console.log(`settings: ${Object.entries(pgSettings).map(([k, v]) => `${k}=${v}`).join(', ')}`);
+    console.log(`(${db.settingsNote}); load average before ${machine.loadBefore.join(' ')}, after ${loadAfter.join(' ')}; ${Math.round(elapsed)} s`);
+
+    const report = {
+      date: started.toISOString(),
+      command,
+      elapsedSeconds: Math.round(elapsed),
+      machine: { ...machine, loadAfter },
+      postgresSettings: pgSettings,
+      settingsNote: db.settingsNote,
+      server: db.cluster.kind,
+      pgEventlogVersion: db.version,
+      namedClients: named,
+      options: settings,
+      rows,
+      raw: { appends, reads, latencies },
+    };
+    if (o.json) await fs.outputFile(path.resolve(o.json), JSON.stringify(report, null, 2) + '\n');
+    if (o.markdown) await writeMarkdown(path.resolve(o.markdown), report);
+    return 0;
+  } finally {
+    removeInterrupt();
+    await db?.close();
+  }
+}
+
+type Settings = {
+  readSeconds: number;
+  latencyRate: number;
+  writers: number;
+  batches: number[];
+};
+
+function buildRows(appends: AppendCell[], reads: ReadCell[], latencies: LatencyResult[], settings: Settings, named: boolean): Row[] {
+  const rows: Row[] = [];
+  const seen = new Set<string>();
+  for (const cell of appends) {
+    const key = `${cell.clients}/${cell.eventsPerTx}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const base = appends.find((a) => a.impl === 'plain' && a.clients === cell.clients && a.eventsPerTx === cell.eventsPerTx);
+    for (const impl of APPEND_IMPLEMENTATIONS) {
+      const a = appends.find((x) => x.impl === impl && x.clients === cell.clients && x.eventsPerTx === cell.eventsPerTx);
+      if (!a) continue;
+      rows.push({
+        test: 'append',
+        implementation: APPEND_LABELS[impl],
+        clients: a.clients,
+        size: a.eventsPerTx,
+        eventsPerSecond: a.eventsPerSecond,
+        ratio: base ? a.eventsPerSecond / base.eventsPerSecond : null,
+        baseline: impl === 'plain',
+      });
+    }
+  }
+  for (const batch of settings.batches) {
+    const base = reads.find((r) => r.impl === 'keyset' && r.batch === batch);
+    for (const impl of READ_IMPLEMENTATIONS) {
+      const r = reads.find((x) => x.impl === impl && x.batch === batch);
+      if (!r) {
+        rows.push({
+          test: 'read', implementation: READ_LABELS[impl], clients: 1, size: batch, eventsPerSecond: null, ratio: null, baseline: false,
+          note: impl === 'client' && !named ? 'n/a: get_event(text, integer) not installed' : 'n/a',
+        });
+        continue;
+      }
+      rows.push({
+        test: 'read',
+        implementation: READ_LABELS[impl],
+        clients: 1,
+        size: batch,
+        eventsPerSecond: r.eventsPerSecond,
+        ratio: base ? r.eventsPerSecond / base.eventsPerSecond : null,
+        baseline: impl === 'keyset',
+        note: r.drained ? `drained ${r.events.toLocaleString('en-US')}` : `${r.events.toLocaleString('en-US')} in ${settings.readSeconds} s cap`,
+      });
+    }
+  }
+  const rate = settings.latencyRate > 0 ? `${settings.latencyRate}/s` : 'flat out';
+  for (const follower of FOLLOWERS) {
+    const l = latencies.find((x) => x.follower === follower);
+    if (!l) {
+      rows.push({
+        test: 'latency', implementation: FOLLOWER_LABELS[follower], clients: settings.writers, size: 1000, eventsPerSecond: null, ratio: null, baseline: false,
+        note: follower === 'client' && !named ? 'n/a: get_event(text, integer) not installed' : 'n/a',
+      });
+      continue;
+    }
+    rows.push({
+      test: 'latency',
+      implementation: FOLLOWER_LABELS[follower],
+      clients: settings.writers,
+      size: 1000,
+      eventsPerSecond: l.appendsPerSecond,
+      ratio: null,
+      baseline: false,
+      p50Ms: l.p50,
+      p99Ms: l.p99,
+      note: `${settings.writers} writers at ${rate}; ` + (l.lost > 0 ? `LOST ${l.lost} of ${l.appended}` : `read all ${l.appended}`),
+    });
+  }
+  return rows;
+}
+
+const BEGIN = '<!-- BEGIN GENERATED BY make bench: everything up to END is rewritten by --markdown -->';
+const END = '<!-- END GENERATED -->';
+
+async function writeMarkdown(file: string, report: {
+  date: string; command: string; elapsedSeconds: number; machine: Awaited<ReturnType<typeof describeMachine>> & { loadAfter: number[] };
+  postgresSettings: Record<string, string>; settingsNote: string; server: string; pgEventlogVersion: string | null; namedClients: boolean;
+  options: Record<string, unknown>; rows: Row[];
+}): Promise<void> {
+  const m = report.machine;
+  const generated = [
+    BEGIN,
+    '',
+    `Measured ${report.date.slice(0, 16).replace('T', ' ')} UTC with \`${report.command}\` (${report.elapsedSeconds} s), pg-eventlog ${report.pgEventlogVersion}.`,
+    '',
+    markdownTable(report.rows, columns),
+    '',
+    '| machine | |',
+    '|:---|:---|',
+    `| CPU | ${m.cores} cores, ${m.cpu} |`,
+    `| memory | ${m.memoryGiB} GiB |`,
+    `| OS | ${m.os} |`,
+    `| PostgreSQL | ${m.postgres} (${report.server === 'url' ? "DATABASE_URL's server" : `throwaway ${report.server} cluster from the harness`}) |`,
+    `| settings | ${Object.entries(report.postgresSettings).map(([k, v]) => `${k}=${v}`).join(', ')} |`,
+    `| | ${report.settingsNote} |`,
+    `| load average (1, 5, 15 min) | before ${m.loadBefore.join(' ')}, after ${m.loadAfter.join(' ')} |`,
+    `| client | Node ${m.node}, pgbench from the same PostgreSQL, on the same machine |`,
+    `| sizes | ${Object.entries(report.options).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : v}`).join(', ')} |`,
+    '',
+    END,
+  ].join('\n');
+  let text: string;
+  const existing = (await fs.pathExists(file)) ? await fs.readFile(file, 'utf8') : undefined;
+  if (existing && existing.includes(BEGIN) && existing.includes(END)) {
+    text = existing.slice(0, existing.indexOf(BEGIN)) + generated + existing.slice(existing.indexOf(END) + END.length);
+  } else {
+    text = `# Benchmarks\n\nProduced by \`make bench\` (scripts/bench.ts).\n\n${generated}\n`;
+  }
+  await fs.outputFile(file, text);
+}
+
+try {
+  process.exitCode = await main(process.argv);
+} catch (err) {
+  console.error(`bench: ${(err as Error).message}`);
+  process.exitCode = 1;
+}
