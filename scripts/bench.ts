@@ -154,9 +154,14 @@ async function main(argv: string[]): Promise<number> {
       }
     });
 
+    // An untimed pass of each reader first (plans, caches), then the cells, the order of the
+    // implementations turning with each batch size.
+    for (const impl of READ_IMPLEMENTATIONS) {
+      if (impl !== 'client' || named) await measureRead(url, impl, 1000, 1, `bench_warm_up_${process.pid}`);
+    }
     const reads: ReadCell[] = [];
-    for (const batch of settings.batches) {
-      const order = batch % 2 === 0 ? [...READ_IMPLEMENTATIONS] : [...READ_IMPLEMENTATIONS].reverse();
+    for (const [i, batch] of settings.batches.entries()) {
+      const order = READ_IMPLEMENTATIONS.map((_, j) => READ_IMPLEMENTATIONS[(i + j) % READ_IMPLEMENTATIONS.length]);
       for (const impl of order) {
         if (impl === 'client' && !named) continue;
         const cell = await measureRead(url, impl, batch, settings.readSeconds);
@@ -190,9 +195,11 @@ async function main(argv: string[]): Promise<number> {
     const elapsed = (Date.now() - t0) / 1000;
     const loadAfter = os.loadavg().map((l) => Math.round(l * 100) / 100);
     console.log(textTable(rows, columns));
-    console.log(`\n${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.postgres}, pg-eventlog ${db.version}`);
+    console.log('');
+    console.log(`machine:  ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.postgres}, pg-eventlog ${db.version}`);
     console.log(`settings: ${Object.entries(pgSettings).map(([k, v]) => `${k}=${v}`).join(', ')}`);
-    console.log(`(${db.settingsNote}); load average before ${machine.loadBefore.join(' ')}, after ${loadAfter.join(' ')}; ${Math.round(elapsed)} s`);
+    console.log(`          ${db.settingsNote}`);
+    console.log(`load:     average before ${machine.loadBefore.join(' ')}, after ${loadAfter.join(' ')} (1, 5, 15 min); run took ${Math.round(elapsed)} s`);
 
     const report = {
       date: started.toISOString(),

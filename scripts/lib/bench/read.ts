@@ -59,10 +59,11 @@ export interface ReadCell {
 }
 
 /** One reader from the start of the log, `batch` rows per call, until drained or `capSeconds`. */
-export async function measureRead(url: string, impl: ReadImplementation, batch: number, capSeconds: number): Promise<ReadCell> {
+export async function measureRead(
+  url: string, impl: ReadImplementation, batch: number, capSeconds: number, name = `bench_read_${batch}_${process.pid}`,
+): Promise<ReadCell> {
   const client = await connect(url);
   try {
-    const name = `bench_read_${batch}_${process.pid}`;
     const text = {
       keyset: 'SELECT * FROM eventlog_bench.read_events WHERE etag > $1 ORDER BY etag LIMIT $2',
       after: 'SELECT * FROM eventlog.get_event($1::bigint, $2::integer)',
