@@ -121,10 +121,18 @@ export async function readSettings(url: string, names: readonly string[] = REPOR
   });
 }
 
-/** Does the named-client overload get_event(text, integer) exist (yet)? */
+/** Can get_event(client text, max_rows integer) be called (with or without further defaulted arguments)? */
 export async function hasNamedClients(url: string): Promise<boolean> {
   return withClient(url, async (c) =>
-    (await c.query(`SELECT pg_catalog.to_regprocedure('eventlog.get_event(text,integer)') IS NOT NULL AS yes`)).rows[0].yes as boolean);
+    (await c.query(`
+      SELECT EXISTS (
+        SELECT 1
+        FROM pg_catalog.pg_proc AS p
+        JOIN pg_catalog.pg_namespace AS n ON n.oid = p.pronamespace
+        WHERE n.nspname = 'eventlog' AND p.proname = 'get_event'
+          AND p.pronargs >= 2 AND p.pronargs - p.pronargdefaults <= 2
+          AND p.proargtypes[0] = 'text'::pg_catalog.regtype AND p.proargtypes[1] = 'integer'::pg_catalog.regtype
+      ) AS yes`)).rows[0].yes as boolean);
 }
 
 export interface Machine {
