@@ -53,3 +53,95 @@ $$;
 
 COMMENT ON FUNCTION eventlog_test.reset() IS
   'Fixture: empties the log and streams within the current (test) transaction.';
+
+-- Named clients (issue 4). reset() predates them, so client suites call this one as well.
+CREATE OR REPLACE FUNCTION eventlog_test.reset_clients()
+RETURNS void
+LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  DELETE FROM eventlog.client_cursors;
+$$;
+
+COMMENT ON FUNCTION eventlog_test.reset_clients() IS
+  'Fixture: removes every named client within the current (test) transaction.';
+
+-- The etags a query returns (it must have an etag column), in the order returned.
+CREATE OR REPLACE FUNCTION eventlog_test.etags_of(query text)
+RETURNS bigint[]
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  v_etags bigint[];
+BEGIN
+  EXECUTE 'SELECT coalesce(array_agg(q.etag ORDER BY q.n), ''{}'') FROM (SELECT r.etag, row_number() OVER () AS n FROM ('
+      || etags_of.query || ') AS r) AS q'
+    INTO v_etags;
+  RETURN v_etags;
+END;
+$$;
+
+COMMENT ON FUNCTION eventlog_test.etags_of(text) IS
+  'Fixture: the etag column of what query returns, in the order returned.';
+
+-- Runs query as another role (SET LOCAL ROLE) and returns its etags; the role is restored
+-- afterwards, or by the enclosing throws_ok when the query raises. pgTAP's own bookkeeping needs
+-- the session's role, so suites switch roles only through this.
+CREATE OR REPLACE FUNCTION eventlog_test.etags_as(role_name name, query text)
+RETURNS bigint[]
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  v_previous text := pg_catalog.current_setting('role');
+  v_etags bigint[];
+BEGIN
+  PERFORM pg_catalog.set_config('role', etags_as.role_name, true);
+  -- Inline rather than through etags_of: the role need not have USAGE on this schema.
+  EXECUTE 'SELECT coalesce(array_agg(q.etag ORDER BY q.n), ''{}'') FROM (SELECT r.etag, row_number() OVER () AS n FROM ('
+      || etags_as.query || ') AS r) AS q'
+    INTO v_etags;
+  PERFORM pg_catalog.set_config('role', v_previous, true);
+  RETURN v_etags;
+END;
+$$;
+
+COMMENT ON FUNCTION eventlog_test.etags_as(name, text) IS
+  'Fixture: etags_of(query) run as role_name.';
+
+-- append_committed with a stream: one event per element of payloads, numbered on from the
+-- stream's highest version in the log.
+CREATE OR REPLACE FUNCTION eventlog_test.append_committed_to(tx_order bigint, stream text, payloads jsonb)
+RETURNS SETOF bigint
+LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  INSERT INTO eventlog.events (tx_order, stream, version, payload)
+  SELECT append_committed_to.tx_order, append_committed_to.stream,
+    coalesce((SELECT max(e.version) FROM eventlog.events AS e WHERE e.stream = append_committed_to.stream), 0)
+      + a.ordinality::integer,
+    a.element
+  FROM pg_catalog.jsonb_array_elements(append_committed_to.payloads) WITH ORDINALITY AS a (element, ordinality)
+  ORDER BY a.ordinality
+  RETURNING etag;
+$$;
+
+COMMENT ON FUNCTION eventlog_test.append_committed_to(bigint, text, jsonb) IS
+  'Fixture: append_committed for events of one stream; returns their etags.';
+
+-- append_committed by a transaction that began at ctime.
+CREATE OR REPLACE FUNCTION eventlog_test.append_committed_at(tx_order bigint, ctime timestamptz, payloads jsonb)
+RETURNS SETOF bigint
+LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  INSERT INTO eventlog.events (tx_order, ctime, payload)
+  SELECT append_committed_at.tx_order, append_committed_at.ctime, a.element
+  FROM pg_catalog.jsonb_array_elements(append_committed_at.payloads) WITH ORDINALITY AS a (element, ordinality)
+  ORDER BY a.ordinality
+  RETURNING etag;
+$$;
+
+COMMENT ON FUNCTION eventlog_test.append_committed_at(bigint, timestamptz, jsonb) IS
+  'Fixture: append_committed for a transaction that began at ctime; returns the etags.';
