@@ -1,0 +1,58 @@
+-- peek_event: what get_event would return, without moving the cursor. With ack_event it gives
+-- at-least-once delivery to work done outside the database: peek, do the work, ack the last etag;
+-- a consumer that dies in between gets the same events from its next peek.
+--
+-- Like get_event, the first use creates the client (or the group shape) at the beginning: that is
+-- its only write, so a consumer that only peeks and acks can start on its own. Peeking an existing
+-- client writes nothing and takes no lock; it also works on a hot standby.
+CREATE FUNCTION eventlog.peek_event(
+  client text,
+  max_rows integer DEFAULT 1,
+  member integer DEFAULT 0,
+  members integer DEFAULT 1
+)
+RETURNS SETOF eventlog.events
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET plan_cache_mode = force_generic_plan
+AS $$
+DECLARE
+  v_cursor eventlog.client_cursors;
+BEGIN
+  IF peek_event.max_rows IS NULL OR peek_event.max_rows < 1 OR peek_event.max_rows > 10000 THEN
+    RAISE EXCEPTION 'max_rows must be between 1 and 10000, got %', coalesce(peek_event.max_rows::text, 'NULL')
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Read in batches of at most 10000 events.';
+  END IF;
+  PERFORM eventlog._check_group(peek_event.member, peek_event.members);
+
+  SELECT c.* INTO v_cursor
+  FROM eventlog.client_cursors AS c
+  WHERE c.client = peek_event.client
+    AND c.members = peek_event.members
+    AND c.member = peek_event.member;
+  IF NOT FOUND THEN
+    PERFORM eventlog._relax_cursor_commit();
+    v_cursor := eventlog._open_client(peek_event.client, peek_event.member, peek_event.members);
+  ELSIF v_cursor.owner_role <> coalesce(NULLIF(pg_catalog.current_setting('role'), 'none'), session_user) THEN
+    PERFORM eventlog._check_client_access(v_cursor.client, v_cursor.owner_role);
+  END IF;
+
+  RETURN QUERY
+    SELECT e.*
+    FROM eventlog.events AS e
+    WHERE (e.tx_order, e.etag) > (v_cursor.tx_order, v_cursor.etag)
+      AND e.tx_order < (SELECT coalesce(eventlog._read_horizon(), 9223372036854775807))
+      AND (peek_event.members = 1
+           OR CASE WHEN e.stream IS NULL THEN 0
+                   ELSE pg_catalog.abs(pg_catalog.hashtextextended(e.stream, 0) % peek_event.members) END = peek_event.member)
+    ORDER BY e.tx_order, e.etag
+    LIMIT peek_event.max_rows;
+END;
+$$;
+
+REVOKE EXECUTE ON FUNCTION eventlog.peek_event(text, integer, integer, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION eventlog.peek_event(text, integer, integer, integer) TO eventlog_reader, eventlog_admin;
+
+COMMENT ON FUNCTION eventlog.peek_event(text, integer, integer, integer) IS
+  'The events get_event would return for this client (or group member), without moving its cursor; first use creates the client at the beginning.';

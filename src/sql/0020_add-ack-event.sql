@@ -1,0 +1,130 @@
+-- ack_event: moves the client's cursor to an etag that peek_event could have returned to it, i.e.
+-- an event after the cursor, below the read horizon, in this member's share, and among the next
+-- 10000 such events (the most one peek returns). Anything else is refused, nothing is written:
+--   EL001  the etag is not in the log;
+--   EL010  the etag is behind the cursor: already acknowledged (moving back is seek_client's job);
+--   EL011  the etag was never delivered to this client: not yet deliverable, another member's
+--          event, or further ahead than peek_event reaches.
+-- Acknowledging the cursor's own etag again is a no-op and writes nothing, so a retried ack is
+-- harmless. An unknown client is refused (42704): peek_event creates clients, ack_event does not.
+CREATE FUNCTION eventlog.ack_event(
+  client text,
+  etag bigint,
+  member integer DEFAULT 0,
+  members integer DEFAULT 1
+)
+RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  v_cursor eventlog.client_cursors;
+  v_tx_order bigint;
+  v_stream text;
+  v_ahead bigint;
+BEGIN
+  IF ack_event.etag IS NULL THEN
+    RAISE EXCEPTION 'etag must not be NULL'
+      USING ERRCODE = 'null_value_not_allowed',
+            HINT = 'Pass the etag of the last event you processed, as peek_event returned it.';
+  END IF;
+  IF ack_event.etag < 1 THEN
+    RAISE EXCEPTION 'etag must be positive, got %', ack_event.etag
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Pass the etag of the last event you processed, as peek_event returned it.';
+  END IF;
+  PERFORM eventlog._check_group(ack_event.member, ack_event.members);
+
+  SELECT c.* INTO v_cursor
+  FROM eventlog.client_cursors AS c
+  WHERE c.client = ack_event.client
+    AND c.members = ack_event.members
+    AND c.member = ack_event.member;
+  IF NOT FOUND THEN
+    PERFORM eventlog._check_client_name(ack_event.client);
+    PERFORM eventlog._raise_unknown_client(ack_event.client, ack_event.members);
+  END IF;
+  PERFORM eventlog._check_client_access(v_cursor.client, v_cursor.owner_role);
+  IF v_cursor.etag = ack_event.etag THEN
+    RETURN;
+  END IF;
+
+  SELECT e.tx_order, e.stream INTO v_tx_order, v_stream
+  FROM eventlog.events AS e
+  WHERE e.etag = ack_event.etag;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'etag % is not in the log', ack_event.etag
+      USING ERRCODE = 'EL001',
+            HINT = 'Acknowledge an etag that peek_event returned to this client.';
+  END IF;
+
+  -- From here on the checks hold under the row lock, against the cursor as it is now.
+  PERFORM eventlog._relax_cursor_commit();
+  SELECT c.* INTO v_cursor
+  FROM eventlog.client_cursors AS c
+  WHERE c.client = ack_event.client
+    AND c.members = ack_event.members
+    AND c.member = ack_event.member
+  FOR UPDATE;
+  IF NOT FOUND THEN
+    PERFORM eventlog._raise_unknown_client(ack_event.client, ack_event.members);
+  END IF;
+  IF v_cursor.etag = ack_event.etag THEN
+    RETURN;
+  END IF;
+  IF (v_tx_order, ack_event.etag) < (v_cursor.tx_order, v_cursor.etag) THEN
+    RAISE EXCEPTION 'etag % is behind the cursor of client % (at etag %)', ack_event.etag,
+        pg_catalog.quote_literal(ack_event.client), v_cursor.etag
+      USING ERRCODE = 'EL010',
+            DETAIL = 'Events up to etag ' || v_cursor.etag || ' are acknowledged already.',
+            HINT = 'Acknowledge only events after the cursor; to move a client back, use seek_client.';
+  END IF;
+  IF v_tx_order >= (SELECT coalesce(eventlog._read_horizon(), 9223372036854775807)) THEN
+    RAISE EXCEPTION 'etag % was never delivered to client %: it is not deliverable yet', ack_event.etag,
+        pg_catalog.quote_literal(ack_event.client)
+      USING ERRCODE = 'EL011',
+            DETAIL = 'An earlier transaction is still open, so peek_event cannot return this event yet.',
+            HINT = 'Acknowledge an etag that peek_event returned to this client.';
+  END IF;
+  IF ack_event.members > 1
+     AND (CASE WHEN v_stream IS NULL THEN 0
+               ELSE pg_catalog.abs(pg_catalog.hashtextextended(v_stream, 0) % ack_event.members) END) <> ack_event.member THEN
+    RAISE EXCEPTION 'etag % was never delivered to client %, member % of %: its stream % belongs to another member',
+        ack_event.etag, pg_catalog.quote_literal(ack_event.client), ack_event.member, ack_event.members,
+        coalesce(pg_catalog.quote_literal(v_stream), 'NULL')
+      USING ERRCODE = 'EL011',
+            HINT = 'Acknowledge an etag that peek_event returned to this member; eventlog.stream_member(stream, members) tells which member a stream belongs to.';
+  END IF;
+  SELECT count(*) INTO v_ahead
+  FROM (
+    SELECT 1
+    FROM eventlog.events AS e
+    WHERE (e.tx_order, e.etag) > (v_cursor.tx_order, v_cursor.etag)
+      AND (e.tx_order, e.etag) <= (v_tx_order, ack_event.etag)
+      AND (ack_event.members = 1
+           OR CASE WHEN e.stream IS NULL THEN 0
+                   ELSE pg_catalog.abs(pg_catalog.hashtextextended(e.stream, 0) % ack_event.members) END = ack_event.member)
+    ORDER BY e.tx_order, e.etag
+    LIMIT 10001
+  ) AS ahead;
+  IF v_ahead > 10000 THEN
+    RAISE EXCEPTION 'etag % was never delivered to client %: it is more than 10000 events past the cursor (at etag %)',
+        ack_event.etag, pg_catalog.quote_literal(ack_event.client), v_cursor.etag
+      USING ERRCODE = 'EL011',
+            DETAIL = 'peek_event returns at most 10000 events after the cursor.',
+            HINT = 'Acknowledge an etag that peek_event returned to this client; to skip events on purpose, use seek_client.';
+  END IF;
+
+  UPDATE eventlog.client_cursors AS c
+  SET tx_order = v_tx_order, etag = ack_event.etag, moved_at = pg_catalog.now()
+  WHERE c.client = ack_event.client
+    AND c.members = ack_event.members
+    AND c.member = ack_event.member;
+END;
+$$;
+
+REVOKE EXECUTE ON FUNCTION eventlog.ack_event(text, bigint, integer, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION eventlog.ack_event(text, bigint, integer, integer) TO eventlog_reader, eventlog_admin;
+
+COMMENT ON FUNCTION eventlog.ack_event(text, bigint, integer, integer) IS
+  'Moves the client''s (or group member''s) cursor to etag, an event peek_event returned to it; refuses etags it was never given or already acknowledged.';
