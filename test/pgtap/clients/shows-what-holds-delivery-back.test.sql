@@ -1,0 +1,28 @@
+BEGIN;
+SELECT plan(3);
+SELECT eventlog_test.reset();
+SELECT eventlog_test.reset_clients();
+
+-- This test's own transaction has written, so it holds back every event of a transaction that
+-- got a later transaction id: an event far ahead in the log stands for one.
+SELECT eventlog_test.append_committed(10, '[{"n": 1}]');
+SELECT count(*) FROM eventlog.get_event('billing', 10);
+SELECT eventlog_test.append_committed(pg_current_xact_id()::text::bigint + 1000000, '[{"later": true}]');
+
+SELECT results_eq(
+  $$SELECT lag_events, held_back_by_pid FROM eventlog.clients WHERE client = 'billing'$$,
+  $$VALUES (1::bigint, pg_backend_pid())$$,
+  'a committed event the client cannot read yet counts as lag, and the view names the transaction holding it'
+);
+SELECT ok(
+  (SELECT held_back_for >= interval '0' FROM eventlog.clients WHERE client = 'billing'),
+  'with how long that transaction has been open'
+);
+SELECT is(
+  eventlog_test.etags_of($$SELECT * FROM eventlog.get_event('billing', 10)$$),
+  '{}'::bigint[],
+  'get_event indeed returns nothing yet'
+);
+
+SELECT * FROM finish();
+ROLLBACK;
