@@ -1,0 +1,57 @@
+// When a cursor move may commit without waiting for a WAL flush (docs/cursors.md, Durability):
+// only when it is the transaction's first write, and by default only for a statement that is the
+// whole transaction (simple query protocol, autocommit). Observed through the transaction-local
+// synchronous_commit the functions set.
+import t from 'tap';
+import type pg from 'pg';
+import { freshDatabase } from '../lib/db.ts';
+
+const setting = async (c: pg.Client) => (await c.query<{ s: string }>(`SELECT current_setting('synchronous_commit') AS s`)).rows[0].s;
+
+t.test('synchronous_commit after a cursor move, per mode and protocol', async (t) => {
+  const db = await freshDatabase(t, { install: true });
+  await db.query(`SELECT eventlog.log_event(jsonb_build_object('n', g)) FROM generate_series(1, 20) AS g`);
+  const c = await db.connect();
+  t.equal(await setting(c), 'on', 'the cluster commits synchronously');
+
+  // One simple-protocol message with two statements is one implicit transaction.
+  const both = async (sql: string) => {
+    const results = (await c.query(`${sql}; SELECT current_setting('synchronous_commit') AS s`)) as unknown as pg.QueryResult[];
+    return { rows: results[0].rowCount, s: results[1].rows[0].s as string };
+  };
+  t.same(await both(`SELECT * FROM eventlog.get_event('c', 1)`), { rows: 1, s: 'off' },
+    'autocommit get_event over the simple protocol commits asynchronously');
+  t.same(await both(`SELECT * FROM eventlog.get_event('idle-client', 1) WHERE false`), { rows: 0, s: 'on' },
+    'a statement that reads nothing leaves it alone');
+
+  await c.query('BEGIN');
+  await c.query(`SELECT * FROM eventlog.get_event($1, 1)`, ['c']);
+  t.equal(await setting(c), 'on', 'an explicit transaction commits as configured (auto)');
+  await c.query('ROLLBACK');
+
+  await c.query('SET eventlog.synchronous_cursors = off');
+  await c.query('BEGIN');
+  await c.query(`SELECT * FROM eventlog.get_event($1, 1)`, ['c']);
+  t.equal(await setting(c), 'off', 'with synchronous_cursors = off, a transaction whose first write is the cursor commits asynchronously');
+  await c.query('ROLLBACK');
+
+  await c.query('BEGIN');
+  await c.query(`CREATE TEMP TABLE written (n int)`);
+  await c.query(`SELECT * FROM eventlog.get_event($1, 1)`, ['c']);
+  t.equal(await setting(c), 'on', 'but not one that wrote something else first');
+  await c.query('ROLLBACK');
+
+  await c.query('BEGIN');
+  await c.query(`SELECT * FROM eventlog.get_event($1, 1)`, ['drained-nothing']);
+  await c.query(`SELECT eventlog.seek_client('drained-nothing', 'end')`);
+  await c.query('COMMIT');
+  await c.query('BEGIN');
+  t.equal((await c.query(`SELECT * FROM eventlog.get_event($1, 1)`, ['drained-nothing'])).rowCount, 0, 'a caught-up client');
+  t.equal(await setting(c), 'on', 'reading nothing puts the setting back');
+  await c.query('ROLLBACK');
+
+  await c.query('SET eventlog.synchronous_cursors = on');
+  t.same(await both(`SELECT * FROM eventlog.get_event('c', 1)`), { rows: 1, s: 'on' },
+    'synchronous_cursors = on: even autocommit cursor moves commit as configured');
+  await c.query('RESET eventlog.synchronous_cursors');
+});
