@@ -12,6 +12,8 @@ CREATE TABLE eventlog.client_cursors (
   member integer NOT NULL,
   tx_order bigint NOT NULL,
   etag bigint NOT NULL,
+  previous_tx_order bigint NOT NULL DEFAULT -1,
+  previous_etag bigint NOT NULL DEFAULT 0,
   owner_role name NOT NULL,
   created_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
   moved_at timestamptz,
@@ -32,6 +34,10 @@ COMMENT ON COLUMN eventlog.client_cursors.tx_order IS
   'tx_order of the last event delivered; -1 at the beginning of the log.';
 COMMENT ON COLUMN eventlog.client_cursors.etag IS
   'etag of the last event delivered; 0 at the beginning of the log.';
+COMMENT ON COLUMN eventlog.client_cursors.previous_tx_order IS
+  'tx_order of the position before the last move by get_event: its batch began after it.';
+COMMENT ON COLUMN eventlog.client_cursors.previous_etag IS
+  'etag of the position before the last move by get_event: its batch began after it.';
 COMMENT ON COLUMN eventlog.client_cursors.owner_role IS
   'Role the client belongs to: the role that first used it; members of it and of eventlog_admin may use it too.';
 COMMENT ON COLUMN eventlog.client_cursors.created_at IS

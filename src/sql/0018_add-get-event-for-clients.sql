@@ -7,17 +7,25 @@
 -- get_event(NULL), a driver's untyped $1) land here too; they are handed to
 -- get_event(after_etag, max_rows), which is what such callers meant before clients existed.
 --
--- One call is three statements: a primary-key lookup of the cursor row (no lock); one update
--- that finds the end of the batch (an index-only scan) and moves the cursor there (a HOT update,
--- guarded by the old position); the range scan that returns the batch. An empty batch writes
--- nothing: the transaction gets no id, so an idle poller never holds back delivery and never
--- waits for a WAL flush. Plans are generic (plan_cache_mode): the custom plans PostgreSQL would
--- otherwise keep choosing for these statements cost more to make than to run.
+-- The usual call is one statement: an UPDATE of the cursor row that finds the end of the batch
+-- (the last of the next max_rows events; an index-only scan for a plain client), keeps the old position in previous_tx_order/_etag and
+-- moves the cursor (a HOT update), joined to the range scan that returns the batch. It updates
+-- nothing when there is nothing to read, so an empty batch writes nothing: the transaction gets
+-- no id, an idle poller never holds back delivery and never waits for a WAL flush. Everything
+-- else (first use, another role's client, an etag given as text, nothing to read) takes a second
+-- look at the cursor row.
 --
--- Two workers on one client: the second one's update waits for the first one's transaction to
--- end (the row lock), then finds the cursor moved, reads the position again (READ COMMITTED takes
--- a new snapshot for every statement of a VOLATILE function) and continues after the first one's
--- events. Under REPEATABLE READ or SERIALIZABLE it fails with 40001 instead; retry the transaction.
+-- Two workers on one client: the second one's UPDATE waits for the first one's transaction to end
+-- (the row lock); under READ COMMITTED PostgreSQL then evaluates the UPDATE again against the row
+-- as the first one left it, so the second worker continues after the first one's events. Under
+-- REPEATABLE READ or SERIALIZABLE it fails with 40001 instead; retry the transaction.
+--
+-- The read horizon is taken before the statement, so never from a later snapshot than the one
+-- that reads below it; below the horizon the log is final, so the batch end found by the UPDATE
+-- and the range the same statement returns hold the same events. Plans are generic
+-- (plan_cache_mode): the custom plans PostgreSQL would otherwise keep choosing cost more to make
+-- than to run.
+
 CREATE FUNCTION eventlog.get_event(
   client text,
   max_rows integer DEFAULT 1,
@@ -30,16 +38,12 @@ SET search_path = pg_catalog, pg_temp
 SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
-  v_tx_order bigint;
-  v_etag bigint;
+  v_caller name := coalesce(NULLIF(pg_catalog.current_setting('role'), 'none'), session_user);
+  v_checked boolean := false;
   v_owner_role name;
   v_horizon bigint;
-  v_cursor eventlog.client_cursors;
-  v_tail_tx_order bigint;
-  v_tail_etag bigint;
-  v_now_tx_order bigint;
-  v_now_etag bigint;
   v_relaxed text;
+  v_rows bigint;
 BEGIN
   IF get_event.max_rows IS NULL OR get_event.max_rows < 1 OR get_event.max_rows > 10000 THEN
     RAISE EXCEPTION 'max_rows must be between 1 and 10000, got %', coalesce(get_event.max_rows::text, 'NULL')
@@ -51,127 +55,127 @@ BEGIN
     PERFORM eventlog._check_group(get_event.member, get_event.members);
   END IF;
 
-  -- The horizon is taken in the same statement as the cursor, so never from a later snapshot
-  -- than the statements that read below it.
-  SELECT c.tx_order, c.etag, c.owner_role, coalesce(eventlog._read_horizon(), 9223372036854775807)
-  INTO v_tx_order, v_etag, v_owner_role, v_horizon
-  FROM eventlog.client_cursors AS c
-  WHERE c.client = get_event.client
-    AND c.members = get_event.members
-    AND c.member = get_event.member;
-  IF NOT FOUND THEN
-    IF get_event.members = 1
-       AND (get_event.client IS NULL OR get_event.client ~ '^[[:space:]]*[-+]?[0-9]+[[:space:]]*$') THEN
-      RETURN QUERY SELECT * FROM eventlog.get_event(get_event.client::bigint, get_event.max_rows);
-      RETURN;
-    END IF;
-    PERFORM eventlog._relax_cursor_commit();
-    v_cursor := eventlog._open_client(get_event.client, get_event.member, get_event.members);
-    v_tx_order := v_cursor.tx_order;
-    v_etag := v_cursor.etag;
-    v_horizon := coalesce(eventlog._read_horizon(), 9223372036854775807);
-  ELSIF v_owner_role <> coalesce(NULLIF(pg_catalog.current_setting('role'), 'none'), session_user) THEN
-    PERFORM eventlog._check_client_access(get_event.client, v_owner_role);
+  -- The common case of the default mode (auto), a statement that is not its transaction's first,
+  -- needs no call: _relax_cursor_commit would change nothing.
+  IF coalesce(pg_catalog.current_setting('eventlog.synchronous_cursors', true), '') NOT IN ('', 'auto')
+     OR pg_catalog.statement_timestamp() = pg_catalog.transaction_timestamp() THEN
+    v_relaxed := eventlog._relax_cursor_commit();
   END IF;
-
-  v_relaxed := eventlog._relax_cursor_commit();
-  FOR v_attempt IN 1..100 LOOP
-    -- Move the cursor to the end of the batch: the max_rows-th event after it, or the last one
-    -- there is (the second branch runs only if the first finds nothing). Guarded by the old
-    -- position: if another worker's transaction moved the cursor, this waits for it to end and
-    -- then updates nothing. For a plain client the batch end comes from an index-only scan.
+  FOR v_attempt IN 1..3 LOOP
+    v_horizon := coalesce(eventlog._read_horizon(), 9223372036854775807);
     IF get_event.members = 1 THEN
-      UPDATE eventlog.client_cursors AS c
-      SET tx_order = tail.tx_order, etag = tail.etag, moved_at = pg_catalog.now()
-      FROM (
-        (SELECT e.tx_order, e.etag
-         FROM eventlog.events AS e
-         WHERE (e.tx_order, e.etag) > (v_tx_order, v_etag)
-           AND e.tx_order < v_horizon
-         ORDER BY e.tx_order, e.etag
-         OFFSET get_event.max_rows - 1
-         LIMIT 1)
-        UNION ALL
-        (SELECT e.tx_order, e.etag
-         FROM eventlog.events AS e
-         WHERE (e.tx_order, e.etag) > (v_tx_order, v_etag)
-           AND e.tx_order < v_horizon
-         ORDER BY e.tx_order DESC, e.etag DESC
-         LIMIT 1)
-        LIMIT 1
-      ) AS tail
-      WHERE c.client = get_event.client
-        AND c.members = 1
-        AND c.member = 0
-        AND c.tx_order = v_tx_order
-        AND c.etag = v_etag
-      RETURNING tail.tx_order, tail.etag INTO v_tail_tx_order, v_tail_etag;
-    ELSE
-      UPDATE eventlog.client_cursors AS c
-      SET tx_order = tail.tx_order, etag = tail.etag, moved_at = pg_catalog.now()
-      FROM (
-        (SELECT e.tx_order, e.etag
-         FROM eventlog.events AS e
-         WHERE (e.tx_order, e.etag) > (v_tx_order, v_etag)
-           AND e.tx_order < v_horizon
-           AND CASE WHEN e.stream IS NULL THEN 0
-                    ELSE pg_catalog.abs(pg_catalog.hashtextextended(e.stream, 0) % get_event.members) END = get_event.member
-         ORDER BY e.tx_order, e.etag
-         OFFSET get_event.max_rows - 1
-         LIMIT 1)
-        UNION ALL
-        (SELECT e.tx_order, e.etag
-         FROM eventlog.events AS e
-         WHERE (e.tx_order, e.etag) > (v_tx_order, v_etag)
-           AND e.tx_order < v_horizon
-           AND CASE WHEN e.stream IS NULL THEN 0
-                    ELSE pg_catalog.abs(pg_catalog.hashtextextended(e.stream, 0) % get_event.members) END = get_event.member
-         ORDER BY e.tx_order DESC, e.etag DESC
-         LIMIT 1)
-        LIMIT 1
-      ) AS tail
-      WHERE c.client = get_event.client
-        AND c.members = get_event.members
-        AND c.member = get_event.member
-        AND c.tx_order = v_tx_order
-        AND c.etag = v_etag
-      RETURNING tail.tx_order, tail.etag INTO v_tail_tx_order, v_tail_etag;
-    END IF;
-
-    IF FOUND THEN
-      -- The batch: below the horizon the log is final, so this is exactly the range just claimed.
       RETURN QUERY
-        SELECT e.*
-        FROM eventlog.events AS e
-        WHERE (e.tx_order, e.etag) > (v_tx_order, v_etag)
-          AND (e.tx_order, e.etag) <= (v_tail_tx_order, v_tail_etag)
-          AND (get_event.members = 1
-               OR CASE WHEN e.stream IS NULL THEN 0
-                       ELSE pg_catalog.abs(pg_catalog.hashtextextended(e.stream, 0) % get_event.members) END = get_event.member)
-        ORDER BY e.tx_order, e.etag
-        LIMIT get_event.max_rows;
-      RETURN;
+        WITH moved AS (
+          UPDATE eventlog.client_cursors AS c
+          SET (tx_order, etag) = (
+                SELECT batch.tx_order, batch.etag
+                FROM (
+                  SELECT e.tx_order, e.etag
+                  FROM eventlog.events AS e
+                  WHERE (e.tx_order, e.etag) > (c.tx_order, c.etag)
+                    AND e.tx_order < v_horizon
+                  ORDER BY e.tx_order, e.etag
+                  LIMIT get_event.max_rows
+                ) AS batch
+                ORDER BY batch.tx_order DESC, batch.etag DESC
+                LIMIT 1
+              ),
+              previous_tx_order = c.tx_order,
+              previous_etag = c.etag,
+              moved_at = pg_catalog.now()
+          WHERE c.client = get_event.client
+            AND c.members = 1
+            AND c.member = 0
+            AND (c.owner_role = v_caller OR v_checked)
+            AND EXISTS (SELECT 1 FROM eventlog.events AS e
+                        WHERE (e.tx_order, e.etag) > (c.tx_order, c.etag)
+                          AND e.tx_order < v_horizon)
+          RETURNING c.previous_tx_order, c.previous_etag, c.tx_order, c.etag
+        )
+        SELECT b.*
+        FROM moved AS m
+        CROSS JOIN LATERAL (
+          SELECT e.*
+          FROM eventlog.events AS e
+          WHERE (e.tx_order, e.etag) > (m.previous_tx_order, m.previous_etag)
+            AND (e.tx_order, e.etag) <= (m.tx_order, m.etag)
+          ORDER BY e.tx_order, e.etag
+          LIMIT get_event.max_rows
+        ) AS b;
+    ELSE
+      RETURN QUERY
+        WITH moved AS (
+          UPDATE eventlog.client_cursors AS c
+          SET (tx_order, etag) = (
+                SELECT batch.tx_order, batch.etag
+                FROM (
+                  SELECT e.tx_order, e.etag
+                  FROM eventlog.events AS e
+                  WHERE (e.tx_order, e.etag) > (c.tx_order, c.etag)
+                    AND e.tx_order < v_horizon
+                    AND CASE WHEN e.stream IS NULL THEN 0
+                             ELSE pg_catalog.abs(pg_catalog.hashtextextended(e.stream, 0) % get_event.members) END = get_event.member
+                  ORDER BY e.tx_order, e.etag
+                  LIMIT get_event.max_rows
+                ) AS batch
+                ORDER BY batch.tx_order DESC, batch.etag DESC
+                LIMIT 1
+              ),
+              previous_tx_order = c.tx_order,
+              previous_etag = c.etag,
+              moved_at = pg_catalog.now()
+          WHERE c.client = get_event.client
+            AND c.members = get_event.members
+            AND c.member = get_event.member
+            AND (c.owner_role = v_caller OR v_checked)
+            AND EXISTS (SELECT 1 FROM eventlog.events AS e
+                        WHERE (e.tx_order, e.etag) > (c.tx_order, c.etag)
+                          AND e.tx_order < v_horizon
+                          AND CASE WHEN e.stream IS NULL THEN 0
+                                   ELSE pg_catalog.abs(pg_catalog.hashtextextended(e.stream, 0) % get_event.members) END = get_event.member)
+          RETURNING c.previous_tx_order, c.previous_etag, c.tx_order, c.etag
+        )
+        SELECT b.*
+        FROM moved AS m
+        CROSS JOIN LATERAL (
+          SELECT e.*
+          FROM eventlog.events AS e
+          WHERE (e.tx_order, e.etag) > (m.previous_tx_order, m.previous_etag)
+            AND (e.tx_order, e.etag) <= (m.tx_order, m.etag)
+            AND CASE WHEN e.stream IS NULL THEN 0
+                     ELSE pg_catalog.abs(pg_catalog.hashtextextended(e.stream, 0) % get_event.members) END = get_event.member
+          ORDER BY e.tx_order, e.etag
+          LIMIT get_event.max_rows
+        ) AS b;
+    END IF;
+    GET DIAGNOSTICS v_rows = ROW_COUNT;
+    IF v_rows > 0 OR v_checked THEN
+      EXIT;
     END IF;
 
-    -- Nothing claimed: nothing to read, or another worker moved the cursor first, in which case
-    -- continue from where it is now (READ COMMITTED: this statement sees that worker's commit).
-    SELECT c.tx_order, c.etag, coalesce(eventlog._read_horizon(), 9223372036854775807)
-    INTO v_now_tx_order, v_now_etag, v_horizon
+    -- Nothing delivered. Find out why: no such client (or group size), another role's client, or
+    -- nothing to read.
+    SELECT c.owner_role INTO v_owner_role
     FROM eventlog.client_cursors AS c
     WHERE c.client = get_event.client
       AND c.members = get_event.members
       AND c.member = get_event.member;
     IF NOT FOUND THEN
-      -- Dropped meanwhile: start again as on first use.
-      v_cursor := eventlog._open_client(get_event.client, get_event.member, get_event.members);
-      v_now_tx_order := v_cursor.tx_order;
-      v_now_etag := v_cursor.etag;
-      v_horizon := coalesce(eventlog._read_horizon(), 9223372036854775807);
-    ELSIF v_now_tx_order = v_tx_order AND v_now_etag = v_etag THEN
+      IF get_event.members = 1
+         AND (get_event.client IS NULL OR get_event.client ~ '^[[:space:]]*[-+]?[0-9]+[[:space:]]*$') THEN
+        IF v_relaxed IS NOT NULL THEN
+          PERFORM pg_catalog.set_config('synchronous_commit', v_relaxed, true);
+        END IF;
+        RETURN QUERY SELECT * FROM eventlog.get_event(get_event.client::bigint, get_event.max_rows);
+        RETURN;
+      END IF;
+      PERFORM eventlog._open_client(get_event.client, get_event.member, get_event.members);
+    ELSIF v_owner_role = v_caller THEN
       EXIT;
+    ELSE
+      PERFORM eventlog._check_client_access(get_event.client, v_owner_role);
     END IF;
-    v_tx_order := v_now_tx_order;
-    v_etag := v_now_etag;
+    v_checked := true;
   END LOOP;
 
   -- Wrote nothing: leave synchronous_commit as the caller had it.
