@@ -16,6 +16,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { fs } from 'zx';
 import { repoRoot, withClient } from './lib/database.ts';
 import { APPEND_IMPLEMENTATIONS, APPEND_LABELS, measureAppends, stopChildren, type AppendCell } from './lib/bench/append.ts';
+import { CpuMeter, type CpuSample } from './lib/bench/cpu.ts';
 import { fmtMs, fmtRate, fmtRatio, markdownTable, textTable, type Column } from './lib/bench/format.ts';
 import {
   FOLLOWER_LABELS,
@@ -140,6 +141,15 @@ async function main(argv: string[]): Promise<number> {
     const machine = await describeMachine(url);
     const pgSettings = await readSettings(url);
     const named = await hasNamedClients(url);
+    const meter = await CpuMeter.create(url, db.cluster.kind === 'local');
+    const runStart = meter?.sample();
+    /** Runs fn and returns its result with the share of CPU other processes took meanwhile. */
+    const metered = async <T>(fn: () => Promise<T>): Promise<[T, number | null]> => {
+      const a: CpuSample | undefined = meter?.sample();
+      const result = await fn();
+      return [result, a && meter ? CpuMeter.othersShare(a, meter.sample()) : null];
+    };
+    const othersNote = (share: number | null | undefined) => (share != null ? `, others used ${Math.round(share * 100)}% CPU` : '');
     log(`${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.postgres}; load ${machine.loadBefore.join(' ')}`);
     log(`settings: ${Object.entries(pgSettings).map(([k, v]) => `${k}=${v}`).join(' ')} (${db.settingsNote})`);
     if (!named) log("get_event(text, integer) is not installed: the get_event('client', n) rows are n/a");
@@ -159,28 +169,28 @@ async function main(argv: string[]): Promise<number> {
     for (const impl of READ_IMPLEMENTATIONS) {
       if (impl !== 'client' || named) await measureRead(url, impl, 1000, 1, `bench_warm_up_${process.pid}`);
     }
-    const reads: ReadCell[] = [];
+    const reads: (ReadCell & { othersCpu: number | null })[] = [];
     for (const [i, batch] of settings.batches.entries()) {
       const order = READ_IMPLEMENTATIONS.map((_, j) => READ_IMPLEMENTATIONS[(i + j) % READ_IMPLEMENTATIONS.length]);
       for (const impl of order) {
         if (impl === 'client' && !named) continue;
-        const cell = await measureRead(url, impl, batch, settings.readSeconds);
-        reads.push(cell);
-        log(`read ${READ_LABELS[impl]} batch=${batch}: ${Math.round(cell.eventsPerSecond)} events/s (${cell.events} events${cell.drained ? '' : ', time cap'})`);
+        const [cell, others] = await metered(() => measureRead(url, impl, batch, settings.readSeconds));
+        reads.push({ ...cell, othersCpu: others });
+        log(`read ${READ_LABELS[impl]} batch=${batch}: ${Math.round(cell.eventsPerSecond)} events/s (${cell.events} events${cell.drained ? '' : ', time cap'}${othersNote(others)})`);
       }
     }
 
-    const latencies: LatencyResult[] = [];
+    const latencies: (LatencyResult & { othersCpu: number | null })[] = [];
     for (const follower of FOLLOWERS) {
       if (follower === 'client' && !named) continue;
-      const r = await measureLatency(url, follower, {
+      const [r, others] = await metered(() => measureLatency(url, follower, {
         writers: settings.writers,
         seconds: settings.latencySeconds,
         rate: settings.latencyRate,
         pollMs: settings.pollMs,
-      });
-      latencies.push(r);
-      log(`latency ${FOLLOWER_LABELS[follower]}: p50 ${fmtMs(r.p50)} ms, p99 ${fmtMs(r.p99)} ms, ${r.appended} appended, ${r.lost} never read`);
+      }));
+      latencies.push({ ...r, othersCpu: others });
+      log(`latency ${FOLLOWER_LABELS[follower]}: p50 ${fmtMs(r.p50)} ms, p99 ${fmtMs(r.p99)} ms, ${r.appended} appended, ${r.lost} never read${othersNote(others)}`);
     }
 
     const appends = await measureAppends(url, {
@@ -188,24 +198,33 @@ async function main(argv: string[]): Promise<number> {
       eventsPerTx: settings.eventsPerTx,
       duration: settings.duration,
       rounds: settings.rounds,
+      meter,
       log,
     });
 
     const rows = buildRows(appends, reads, latencies, settings, named);
     const elapsed = (Date.now() - t0) / 1000;
     const loadAfter = os.loadavg().map((l) => Math.round(l * 100) / 100);
+    const othersCpu = runStart && meter ? CpuMeter.othersShare(runStart, meter.sample()) : null;
+    const cellShares = [...appends, ...reads, ...latencies].map((c) => c.othersCpu).filter((x): x is number => x !== null);
+    const othersCpuMax = cellShares.length ? Math.max(...cellShares) : null;
+    const othersLine = othersCpu === null
+      ? 'CPU used by other processes: not measured (the server is not a local process of this run)'
+      : `CPU used by other processes: ${pct(othersCpu)} of the machine over the run, at most ${pct(othersCpuMax)} during one figure` +
+        (othersCpuMax !== null && othersCpuMax >= QUIET ? ` (figures marked "busy": others took ${pct(QUIET)} or more; re-run on a quieter machine)` : '');
     console.log(textTable(rows, columns));
     console.log('');
     console.log(`machine:  ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.postgres}, pg-eventlog ${db.version}`);
     console.log(`settings: ${Object.entries(pgSettings).map(([k, v]) => `${k}=${v}`).join(', ')}`);
     console.log(`          ${db.settingsNote}`);
     console.log(`load:     average before ${machine.loadBefore.join(' ')}, after ${loadAfter.join(' ')} (1, 5, 15 min); run took ${Math.round(elapsed)} s`);
+    console.log(`          ${othersLine}`);
 
     const report = {
       date: started.toISOString(),
       command,
       elapsedSeconds: Math.round(elapsed),
-      machine: { ...machine, loadAfter },
+      machine: { ...machine, loadAfter, othersCpu, othersCpuMax, othersLine },
       postgresSettings: pgSettings,
       settingsNote: db.settingsNote,
       server: db.cluster.kind,
@@ -231,7 +250,19 @@ type Settings = {
   batches: number[];
 };
 
-function buildRows(appends: AppendCell[], reads: ReadCell[], latencies: LatencyResult[], settings: Settings, named: boolean): Row[] {
+/** A figure taken while other processes used this share of the machine's CPU or more is marked busy. */
+const QUIET = 0.1;
+const pct = (share: number | null) => (share === null ? 'n/a' : `${Math.round(share * 100)}%`);
+const busy = (share: number | null) => (share !== null && share >= QUIET ? `busy: others used ${pct(share)} CPU` : '');
+const joinNotes = (...notes: (string | undefined)[]) => notes.filter(Boolean).join('; ') || undefined;
+
+function buildRows(
+  appends: AppendCell[],
+  reads: (ReadCell & { othersCpu: number | null })[],
+  latencies: (LatencyResult & { othersCpu: number | null })[],
+  settings: Settings,
+  named: boolean,
+): Row[] {
   const rows: Row[] = [];
   const seen = new Set<string>();
   for (const cell of appends) {
@@ -250,6 +281,7 @@ function buildRows(appends: AppendCell[], reads: ReadCell[], latencies: LatencyR
         eventsPerSecond: a.eventsPerSecond,
         ratio: base ? a.eventsPerSecond / base.eventsPerSecond : null,
         baseline: impl === 'plain',
+        note: joinNotes(busy(a.othersCpu)),
       });
     }
   }
@@ -272,7 +304,10 @@ function buildRows(appends: AppendCell[], reads: ReadCell[], latencies: LatencyR
         eventsPerSecond: r.eventsPerSecond,
         ratio: base ? r.eventsPerSecond / base.eventsPerSecond : null,
         baseline: impl === 'keyset',
-        note: r.drained ? `drained ${r.events.toLocaleString('en-US')}` : `${r.events.toLocaleString('en-US')} in ${settings.readSeconds} s cap`,
+        note: joinNotes(
+          r.drained ? `drained ${r.events.toLocaleString('en-US')}` : `${r.events.toLocaleString('en-US')} in ${settings.readSeconds} s cap`,
+          busy(r.othersCpu),
+        ),
       });
     }
   }
@@ -296,7 +331,11 @@ function buildRows(appends: AppendCell[], reads: ReadCell[], latencies: LatencyR
       baseline: false,
       p50Ms: l.p50,
       p99Ms: l.p99,
-      note: `${settings.writers} writers at ${rate}; ` + (l.lost > 0 ? `LOST ${l.lost} of ${l.appended}` : `read all ${l.appended}`),
+      note: joinNotes(
+        `${settings.writers} writers at ${rate}`,
+        l.lost > 0 ? `LOST ${l.lost} of ${l.appended}` : `read all ${l.appended}`,
+        busy(l.othersCpu),
+      ),
     });
   }
   return rows;
@@ -306,7 +345,7 @@ const BEGIN = '<!-- BEGIN GENERATED BY make bench: everything up to END is rewri
 const END = '<!-- END GENERATED -->';
 
 async function writeMarkdown(file: string, report: {
-  date: string; command: string; elapsedSeconds: number; machine: Awaited<ReturnType<typeof describeMachine>> & { loadAfter: number[] };
+  date: string; command: string; elapsedSeconds: number; machine: Awaited<ReturnType<typeof describeMachine>> & { loadAfter: number[]; othersLine: string };
   postgresSettings: Record<string, string>; settingsNote: string; server: string; pgEventlogVersion: string | null; namedClients: boolean;
   options: Record<string, unknown>; rows: Row[];
 }): Promise<void> {
@@ -326,7 +365,8 @@ async function writeMarkdown(file: string, report: {
     `| PostgreSQL | ${m.postgres} (${report.server === 'url' ? "DATABASE_URL's server" : `throwaway ${report.server} cluster from the harness`}) |`,
     `| settings | ${Object.entries(report.postgresSettings).map(([k, v]) => `${k}=${v}`).join(', ')} |`,
     `| | ${report.settingsNote} |`,
-    `| load average (1, 5, 15 min) | before ${m.loadBefore.join(' ')}, after ${m.loadAfter.join(' ')} |`,
+    `| load average (1, 5, 15 min) | before ${m.loadBefore.join(' ')}, after ${m.loadAfter.join(' ')} (the bench's own clients count too) |`,
+    `| other processes | ${m.othersLine.replace(/^CPU used by other processes: /, '')} |`,
     `| client | Node ${m.node}, pgbench from the same PostgreSQL, on the same machine |`,
     `| sizes | ${Object.entries(report.options).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : v}`).join(', ')} |`,
     '',

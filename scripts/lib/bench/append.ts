@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { findPostgresBindir, pgEnv, repoRoot, withClient } from '../database.ts';
+import { CpuMeter } from './cpu.ts';
 
 export const APPEND_IMPLEMENTATIONS = ['plain', 'eventlog', 'serialized'] as const;
 export type AppendImplementation = (typeof APPEND_IMPLEMENTATIONS)[number];
@@ -88,6 +89,8 @@ export interface AppendCell {
   transactions: number;
   seconds: number;
   eventsPerSecond: number;
+  /** Highest share of the machine's CPU other processes took during one of this cell's runs (null: unknown). */
+  othersCpu: number | null;
 }
 
 export interface AppendOptions {
@@ -96,6 +99,7 @@ export interface AppendOptions {
   /** Seconds per cell, split over `rounds` runs. */
   duration: number;
   rounds: number;
+  meter?: CpuMeter;
   log?: (message: string) => void;
 }
 
@@ -116,15 +120,18 @@ export async function measureAppends(url: string, options: AppendOptions): Promi
         for (const impl of order) {
           // CHECKPOINT needs superuser or pg_checkpoint; without it, runs start wherever they are.
           await withClient(url, (c) => c.query('CHECKPOINT')).catch(() => {});
+          const before = options.meter?.sample();
           const r = await runPgbench(url, appendScript(impl, eventsPerTx), clients, perRun);
+          const others = before && options.meter ? CpuMeter.othersShare(before, options.meter.sample()) : null;
           const key = `${impl}/${clients}/${eventsPerTx}`;
-          const cell = cells.get(key) ?? { impl, clients, eventsPerTx, transactions: 0, seconds: 0, eventsPerSecond: 0 };
+          const cell = cells.get(key) ?? { impl, clients, eventsPerTx, transactions: 0, seconds: 0, eventsPerSecond: 0, othersCpu: null };
+          if (others !== null) cell.othersCpu = Math.max(cell.othersCpu ?? 0, others);
           // Combine rounds by time: total transactions over total seconds, each at pgbench's rate.
           cell.transactions += r.transactions;
           cell.seconds += r.transactions / r.tps;
           cell.eventsPerSecond = (cell.transactions * eventsPerTx) / cell.seconds;
           cells.set(key, cell);
-          log(`append ${APPEND_LABELS[impl]} clients=${clients} events/tx=${eventsPerTx} round ${round + 1}: ${Math.round(r.tps * eventsPerTx)} events/s`);
+          log(`append ${APPEND_LABELS[impl]} clients=${clients} events/tx=${eventsPerTx} round ${round + 1}: ${Math.round(r.tps * eventsPerTx)} events/s${others === null ? '' : `, others used ${Math.round(others * 100)}% CPU`}`);
         }
       }
     }
