@@ -5,6 +5,7 @@ SELECT eventlog_test.reset_clients();
 
 -- This transaction has written (reset), so its commit must stay as durable as configured:
 -- only a transaction whose first write is the cursor move may commit asynchronously.
+SET LOCAL synchronous_commit = on;  -- throwaway test clusters default to off
 SELECT eventlog_test.append_committed(10, '[{"n": 1}, {"n": 2}, {"n": 3}]');
 CREATE TEMP TABLE configured AS SELECT current_setting('synchronous_commit') AS value;
 
