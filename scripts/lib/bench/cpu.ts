@@ -43,8 +43,8 @@ export class CpuMeter {
       return undefined;
     }
     if (!local) return undefined;
-    const backend = await withClient(url, async (c) => (await c.query('SELECT pg_catalog.pg_backend_pid() AS pid')).rows[0].pid as number);
-    const postmaster = stat(backend)?.ppid;
+    // The backend's parent, read while the backend still lives.
+    const postmaster = await withClient(url, async (c) => stat((await c.query('SELECT pg_catalog.pg_backend_pid() AS pid')).rows[0].pid)?.ppid);
     return postmaster ? new CpuMeter([process.pid, postmaster]) : undefined;
   }
 
