@@ -7,22 +7,22 @@
 -- get_event(NULL), a driver's untyped $1) land here too; they are handed to
 -- get_event(after_etag, max_rows), which is what such callers meant before clients existed.
 --
--- The usual call is one statement: an UPDATE of the cursor row that finds the end of the batch
--- (the last of the next max_rows events; an index-only scan for a plain client), keeps the old position in previous_tx_order/_etag and
--- moves the cursor (a HOT update), joined to the range scan that returns the batch. It updates
--- nothing when there is nothing to read, so an empty batch writes nothing: the transaction gets
--- no id, an idle poller never holds back delivery and never waits for a WAL flush. Everything
--- else (first use, another role's client, an etag given as text, nothing to read) takes a second
--- look at the cursor row.
+-- The usual call is two statements: an UPDATE of the cursor row that finds the end of the batch
+-- (the last of the next max_rows events; an index-only scan for a plain client), keeps the old
+-- position in previous_tx_order/_etag and moves the cursor (a HOT update); then the range scan
+-- that returns the batch. The UPDATE changes nothing when there is nothing to read, so an empty
+-- batch writes nothing: the transaction gets no id, an idle poller never holds back delivery and
+-- never waits for a WAL flush. Everything else (first use, another role's client, an etag given
+-- as text, nothing to read) takes a second look at the cursor row.
 --
 -- Two workers on one client: the second one's UPDATE waits for the first one's transaction to end
 -- (the row lock); under READ COMMITTED PostgreSQL then evaluates the UPDATE again against the row
 -- as the first one left it, so the second worker continues after the first one's events. Under
 -- REPEATABLE READ or SERIALIZABLE it fails with 40001 instead; retry the transaction.
 --
--- The read horizon is taken before the statement, so never from a later snapshot than the one
--- that reads below it; below the horizon the log is final, so the batch end found by the UPDATE
--- and the range the same statement returns hold the same events. Plans are generic
+-- The read horizon is taken before the UPDATE, so never from a later snapshot than the ones that
+-- read below it; below the horizon the log is final, so the range the UPDATE claimed and the range
+-- the next statement returns hold the same events. Plans are generic
 -- (plan_cache_mode): the custom plans PostgreSQL would otherwise keep choosing cost more to make
 -- than to run.
 
@@ -43,7 +43,10 @@ DECLARE
   v_owner_role name;
   v_horizon bigint;
   v_relaxed text;
-  v_rows bigint;
+  v_from_tx_order bigint;
+  v_from_etag bigint;
+  v_to_tx_order bigint;
+  v_to_etag bigint;
 BEGIN
   IF get_event.max_rows IS NULL OR get_event.max_rows < 1 OR get_event.max_rows > 10000 THEN
     RAISE EXCEPTION 'max_rows must be between 1 and 10000, got %', coalesce(get_event.max_rows::text, 'NULL')
@@ -63,93 +66,84 @@ BEGIN
   END IF;
   FOR v_attempt IN 1..3 LOOP
     v_horizon := coalesce(eventlog._read_horizon(), 9223372036854775807);
+    -- Move the cursor to the end of the batch (the last of the next max_rows events) and keep
+    -- the old position; nothing is updated when there is nothing to read.
     IF get_event.members = 1 THEN
-      RETURN QUERY
-        WITH moved AS (
-          UPDATE eventlog.client_cursors AS c
-          SET (tx_order, etag) = (
-                SELECT batch.tx_order, batch.etag
-                FROM (
-                  SELECT e.tx_order, e.etag
-                  FROM eventlog.events AS e
-                  WHERE (e.tx_order, e.etag) > (c.tx_order, c.etag)
-                    AND e.tx_order < v_horizon
-                  ORDER BY e.tx_order, e.etag
-                  LIMIT get_event.max_rows
-                ) AS batch
-                ORDER BY batch.tx_order DESC, batch.etag DESC
-                LIMIT 1
-              ),
-              previous_tx_order = c.tx_order,
-              previous_etag = c.etag,
-              moved_at = pg_catalog.now()
-          WHERE c.client = get_event.client
-            AND c.members = 1
-            AND c.member = 0
-            AND (c.owner_role = v_caller OR v_checked)
-            AND EXISTS (SELECT 1 FROM eventlog.events AS e
-                        WHERE (e.tx_order, e.etag) > (c.tx_order, c.etag)
-                          AND e.tx_order < v_horizon)
-          RETURNING c.previous_tx_order, c.previous_etag, c.tx_order, c.etag
-        )
-        SELECT b.*
-        FROM moved AS m
-        CROSS JOIN LATERAL (
-          SELECT e.*
-          FROM eventlog.events AS e
-          WHERE (e.tx_order, e.etag) > (m.previous_tx_order, m.previous_etag)
-            AND (e.tx_order, e.etag) <= (m.tx_order, m.etag)
-          ORDER BY e.tx_order, e.etag
-          LIMIT get_event.max_rows
-        ) AS b;
+      UPDATE eventlog.client_cursors AS c
+      SET (tx_order, etag) = (
+            SELECT batch.tx_order, batch.etag
+            FROM (
+              SELECT e.tx_order, e.etag
+              FROM eventlog.events AS e
+              WHERE (e.tx_order, e.etag) > (c.tx_order, c.etag)
+                AND e.tx_order < v_horizon
+              ORDER BY e.tx_order, e.etag
+              LIMIT get_event.max_rows
+            ) AS batch
+            ORDER BY batch.tx_order DESC, batch.etag DESC
+            LIMIT 1
+          ),
+          previous_tx_order = c.tx_order,
+          previous_etag = c.etag,
+          moved_at = pg_catalog.now()
+      WHERE c.client = get_event.client
+        AND c.members = 1
+        AND c.member = 0
+        AND (c.owner_role = v_caller OR v_checked)
+        AND EXISTS (SELECT 1 FROM eventlog.events AS e
+                    WHERE (e.tx_order, e.etag) > (c.tx_order, c.etag)
+                      AND e.tx_order < v_horizon)
+      RETURNING c.previous_tx_order, c.previous_etag, c.tx_order, c.etag
+      INTO v_from_tx_order, v_from_etag, v_to_tx_order, v_to_etag;
     ELSE
-      RETURN QUERY
-        WITH moved AS (
-          UPDATE eventlog.client_cursors AS c
-          SET (tx_order, etag) = (
-                SELECT batch.tx_order, batch.etag
-                FROM (
-                  SELECT e.tx_order, e.etag
-                  FROM eventlog.events AS e
-                  WHERE (e.tx_order, e.etag) > (c.tx_order, c.etag)
-                    AND e.tx_order < v_horizon
-                    AND CASE WHEN e.stream IS NULL THEN 0
-                             ELSE pg_catalog.abs(pg_catalog.hashtextextended(e.stream, 0) % get_event.members) END = get_event.member
-                  ORDER BY e.tx_order, e.etag
-                  LIMIT get_event.max_rows
-                ) AS batch
-                ORDER BY batch.tx_order DESC, batch.etag DESC
-                LIMIT 1
-              ),
-              previous_tx_order = c.tx_order,
-              previous_etag = c.etag,
-              moved_at = pg_catalog.now()
-          WHERE c.client = get_event.client
-            AND c.members = get_event.members
-            AND c.member = get_event.member
-            AND (c.owner_role = v_caller OR v_checked)
-            AND EXISTS (SELECT 1 FROM eventlog.events AS e
-                        WHERE (e.tx_order, e.etag) > (c.tx_order, c.etag)
-                          AND e.tx_order < v_horizon
-                          AND CASE WHEN e.stream IS NULL THEN 0
-                                   ELSE pg_catalog.abs(pg_catalog.hashtextextended(e.stream, 0) % get_event.members) END = get_event.member)
-          RETURNING c.previous_tx_order, c.previous_etag, c.tx_order, c.etag
-        )
-        SELECT b.*
-        FROM moved AS m
-        CROSS JOIN LATERAL (
-          SELECT e.*
-          FROM eventlog.events AS e
-          WHERE (e.tx_order, e.etag) > (m.previous_tx_order, m.previous_etag)
-            AND (e.tx_order, e.etag) <= (m.tx_order, m.etag)
-            AND CASE WHEN e.stream IS NULL THEN 0
-                     ELSE pg_catalog.abs(pg_catalog.hashtextextended(e.stream, 0) % get_event.members) END = get_event.member
-          ORDER BY e.tx_order, e.etag
-          LIMIT get_event.max_rows
-        ) AS b;
+      UPDATE eventlog.client_cursors AS c
+      SET (tx_order, etag) = (
+            SELECT batch.tx_order, batch.etag
+            FROM (
+              SELECT e.tx_order, e.etag
+              FROM eventlog.events AS e
+              WHERE (e.tx_order, e.etag) > (c.tx_order, c.etag)
+                AND e.tx_order < v_horizon
+                AND CASE WHEN e.stream IS NULL THEN 0
+                         ELSE pg_catalog.abs(pg_catalog.hashtextextended(e.stream, 0) % get_event.members) END = get_event.member
+              ORDER BY e.tx_order, e.etag
+              LIMIT get_event.max_rows
+            ) AS batch
+            ORDER BY batch.tx_order DESC, batch.etag DESC
+            LIMIT 1
+          ),
+          previous_tx_order = c.tx_order,
+          previous_etag = c.etag,
+          moved_at = pg_catalog.now()
+      WHERE c.client = get_event.client
+        AND c.members = get_event.members
+        AND c.member = get_event.member
+        AND (c.owner_role = v_caller OR v_checked)
+        AND EXISTS (SELECT 1 FROM eventlog.events AS e
+                    WHERE (e.tx_order, e.etag) > (c.tx_order, c.etag)
+                      AND e.tx_order < v_horizon
+                      AND CASE WHEN e.stream IS NULL THEN 0
+                               ELSE pg_catalog.abs(pg_catalog.hashtextextended(e.stream, 0) % get_event.members) END = get_event.member)
+      RETURNING c.previous_tx_order, c.previous_etag, c.tx_order, c.etag
+      INTO v_from_tx_order, v_from_etag, v_to_tx_order, v_to_etag;
     END IF;
-    GET DIAGNOSTICS v_rows = ROW_COUNT;
-    IF v_rows > 0 OR v_checked THEN
+
+    IF FOUND THEN
+      -- The batch: the range just claimed. Below the horizon the log is final, so this is exactly
+      -- what the UPDATE counted.
+      RETURN QUERY
+        SELECT e.*
+        FROM eventlog.events AS e
+        WHERE (e.tx_order, e.etag) > (v_from_tx_order, v_from_etag)
+          AND (e.tx_order, e.etag) <= (v_to_tx_order, v_to_etag)
+          AND (get_event.members = 1
+               OR CASE WHEN e.stream IS NULL THEN 0
+                       ELSE pg_catalog.abs(pg_catalog.hashtextextended(e.stream, 0) % get_event.members) END = get_event.member)
+        ORDER BY e.tx_order, e.etag
+        LIMIT get_event.max_rows;
+      RETURN;
+    END IF;
+    IF v_checked THEN
       EXIT;
     END IF;
 
