@@ -78,19 +78,14 @@ BEGIN
     AND e.ctime >= seek_client.at
   ORDER BY e.tx_order, e.etag
   LIMIT 1;
-  IF FOUND THEN
-    SELECT e.etag INTO v_etag
-    FROM eventlog.events AS e
-    WHERE (e.tx_order, e.etag) < (v_first.tx_order, v_first.etag)
-    ORDER BY e.tx_order DESC, e.etag DESC
-    LIMIT 1;
-  ELSE
-    SELECT e.etag INTO v_etag
-    FROM eventlog.events AS e
-    WHERE e.tx_order < v_horizon
-    ORDER BY e.tx_order DESC, e.etag DESC
-    LIMIT 1;
+  IF NOT FOUND THEN
+    RETURN eventlog.seek_client(seek_client.client, 'end'::text);
   END IF;
+  SELECT e.etag INTO v_etag
+  FROM eventlog.events AS e
+  WHERE (e.tx_order, e.etag) < (v_first.tx_order, v_first.etag)
+  ORDER BY e.tx_order DESC, e.etag DESC
+  LIMIT 1;
   RETURN eventlog.seek_client(seek_client.client, coalesce(v_etag, 0));
 END;
 $$;
