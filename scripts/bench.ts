@@ -16,7 +16,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { fs } from 'zx';
 import { repoRoot, withClient } from './lib/database.ts';
 import { APPEND_IMPLEMENTATIONS, APPEND_LABELS, measureAppends, stopChildren, type AppendCell } from './lib/bench/append.ts';
-import { CpuMeter, type CpuSample } from './lib/bench/cpu.ts';
+import { CpuMeter, measureCalmly } from './lib/bench/cpu.ts';
 import { fmtMs, fmtRate, fmtRatio, markdownTable, textTable, type Column } from './lib/bench/format.ts';
 import {
   FOLLOWER_LABELS,
@@ -57,6 +57,7 @@ const program = new Command('bench')
   .option('--latency-rate <n>', 'appends per second over all latency writers; 0 = flat out', nonNegative, 1000)
   .option('--writers <n>', 'writer connections in the latency runs', positiveInt, 8)
   .option('--poll-ms <ms>', "the latency follower's poll interval when caught up", nonNegative, 5)
+  .option('--retries <n>', 'measure a figure again (up to n times) when other processes took 10% of the CPU or more meanwhile (default 2, quick 0)', (v) => Math.max(0, Math.floor(Number(v))))
   .option('--json <file>', 'also write the results as JSON')
   .option('--markdown <file>', 'also write the results as Markdown (e.g. docs/benchmarks.md)')
   .option('--as-provided', "keep the throwaway cluster's test settings (fsync off) instead of durable defaults")
@@ -75,6 +76,7 @@ interface Options {
   latencyRate: number;
   writers: number;
   pollMs: number;
+  retries?: number;
   json?: string;
   markdown?: string;
   asProvided?: boolean;
@@ -125,6 +127,7 @@ async function main(argv: string[]): Promise<number> {
     latencyRate: o.latencyRate,
     writers: o.writers,
     pollMs: o.pollMs,
+    retries: o.retries ?? (quick ? 0 : 2),
   };
   for (const k of settings.eventsPerTx) if (k !== 1 && k !== 10) throw new Error(`--events-per-tx: only 1 and 10 have pgbench scripts in bench/, not ${k}`);
   const args = argv.slice(2);
@@ -143,12 +146,7 @@ async function main(argv: string[]): Promise<number> {
     const named = await hasNamedClients(url);
     const meter = await CpuMeter.create(url, db.cluster.kind === 'local');
     const runStart = meter?.sample();
-    /** Runs fn and returns its result with the share of CPU other processes took meanwhile. */
-    const metered = async <T>(fn: () => Promise<T>): Promise<[T, number | null]> => {
-      const a: CpuSample | undefined = meter?.sample();
-      const result = await fn();
-      return [result, a && meter ? CpuMeter.othersShare(a, meter.sample()) : null];
-    };
+    const calm = { retries: settings.retries, quiet: QUIET, log };
     const othersNote = (share: number | null | undefined) => (share != null ? `, others used ${Math.round(share * 100)}% CPU` : '');
     log(`${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.postgres}; load ${machine.loadBefore.join(' ')}`);
     log(`settings: ${Object.entries(pgSettings).map(([k, v]) => `${k}=${v}`).join(' ')} (${db.settingsNote})`);
@@ -174,7 +172,8 @@ async function main(argv: string[]): Promise<number> {
       const order = READ_IMPLEMENTATIONS.map((_, j) => READ_IMPLEMENTATIONS[(i + j) % READ_IMPLEMENTATIONS.length]);
       for (const impl of order) {
         if (impl === 'client' && !named) continue;
-        const [cell, others] = await metered(() => measureRead(url, impl, batch, settings.readSeconds));
+        const { result: cell, othersCpu: others } = await measureCalmly(meter, { ...calm, label: `read ${READ_LABELS[impl]} batch=${batch}` },
+          (attempt) => measureRead(url, impl, batch, settings.readSeconds, `bench_read_${batch}_${process.pid}_${attempt}`));
         reads.push({ ...cell, othersCpu: others });
         log(`read ${READ_LABELS[impl]} batch=${batch}: ${Math.round(cell.eventsPerSecond)} events/s (${cell.events} events${cell.drained ? '' : ', time cap'}${othersNote(others)})`);
       }
@@ -183,12 +182,13 @@ async function main(argv: string[]): Promise<number> {
     const latencies: (LatencyResult & { othersCpu: number | null })[] = [];
     for (const follower of FOLLOWERS) {
       if (follower === 'client' && !named) continue;
-      const [r, others] = await metered(() => measureLatency(url, follower, {
-        writers: settings.writers,
-        seconds: settings.latencySeconds,
-        rate: settings.latencyRate,
-        pollMs: settings.pollMs,
-      }));
+      const { result: r, othersCpu: others } = await measureCalmly(meter, { ...calm, label: `latency ${FOLLOWER_LABELS[follower]}` },
+        () => measureLatency(url, follower, {
+          writers: settings.writers,
+          seconds: settings.latencySeconds,
+          rate: settings.latencyRate,
+          pollMs: settings.pollMs,
+        }));
       latencies.push({ ...r, othersCpu: others });
       log(`latency ${FOLLOWER_LABELS[follower]}: p50 ${fmtMs(r.p50)} ms, p99 ${fmtMs(r.p99)} ms, ${r.appended} appended, ${r.lost} never read${othersNote(others)}`);
     }
@@ -199,6 +199,8 @@ async function main(argv: string[]): Promise<number> {
       duration: settings.duration,
       rounds: settings.rounds,
       meter,
+      retries: settings.retries,
+      quiet: QUIET,
       log,
     });
 
@@ -211,7 +213,9 @@ async function main(argv: string[]): Promise<number> {
     const othersLine = othersCpu === null
       ? 'CPU used by other processes: not measured (the server is not a local process of this run)'
       : `CPU used by other processes: ${pct(othersCpu)} of the machine over the run, at most ${pct(othersCpuMax)} during one figure` +
-        (othersCpuMax !== null && othersCpuMax >= QUIET ? ` (figures marked "busy": others took ${pct(QUIET)} or more; re-run on a quieter machine)` : '');
+            (othersCpuMax !== null && othersCpuMax >= QUIET
+          ? ` (figures marked "busy": others took ${pct(QUIET)} or more even in the least disturbed of ${settings.retries + 1} attempts; re-run on a quieter machine)`
+          : '');
     console.log(textTable(rows, columns));
     console.log('');
     console.log(`machine:  ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.postgres}, pg-eventlog ${db.version}`);

@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { findPostgresBindir, pgEnv, repoRoot, withClient } from '../database.ts';
-import { CpuMeter } from './cpu.ts';
+import { measureCalmly, type CpuMeter } from './cpu.ts';
 
 export const APPEND_IMPLEMENTATIONS = ['plain', 'eventlog', 'serialized'] as const;
 export type AppendImplementation = (typeof APPEND_IMPLEMENTATIONS)[number];
@@ -100,6 +100,9 @@ export interface AppendOptions {
   duration: number;
   rounds: number;
   meter?: CpuMeter;
+  /** Repeat a run disturbed by other processes (see measureCalmly) up to this many times. */
+  retries?: number;
+  quiet?: number;
   log?: (message: string) => void;
 }
 
@@ -118,11 +121,16 @@ export async function measureAppends(url: string, options: AppendOptions): Promi
       for (let round = 0; round < options.rounds; round++) {
         const order = round % 2 === 0 ? [...APPEND_IMPLEMENTATIONS] : [...APPEND_IMPLEMENTATIONS].reverse();
         for (const impl of order) {
-          // CHECKPOINT needs superuser or pg_checkpoint; without it, runs start wherever they are.
-          await withClient(url, (c) => c.query('CHECKPOINT')).catch(() => {});
-          const before = options.meter?.sample();
-          const r = await runPgbench(url, appendScript(impl, eventsPerTx), clients, perRun);
-          const others = before && options.meter ? CpuMeter.othersShare(before, options.meter.sample()) : null;
+          const label = `append ${APPEND_LABELS[impl]} clients=${clients} events/tx=${eventsPerTx} round ${round + 1}`;
+          const { result: r, othersCpu: others } = await measureCalmly(
+            options.meter,
+            { retries: options.retries ?? 0, quiet: options.quiet ?? 0.1, label, log },
+            async () => {
+              // CHECKPOINT needs superuser or pg_checkpoint; without it, runs start wherever they are.
+              await withClient(url, (c) => c.query('CHECKPOINT')).catch(() => {});
+              return runPgbench(url, appendScript(impl, eventsPerTx), clients, perRun);
+            },
+          );
           const key = `${impl}/${clients}/${eventsPerTx}`;
           const cell = cells.get(key) ?? { impl, clients, eventsPerTx, transactions: 0, seconds: 0, eventsPerSecond: 0, othersCpu: null };
           if (others !== null) cell.othersCpu = Math.max(cell.othersCpu ?? 0, others);
@@ -131,7 +139,7 @@ export async function measureAppends(url: string, options: AppendOptions): Promi
           cell.seconds += r.transactions / r.tps;
           cell.eventsPerSecond = (cell.transactions * eventsPerTx) / cell.seconds;
           cells.set(key, cell);
-          log(`append ${APPEND_LABELS[impl]} clients=${clients} events/tx=${eventsPerTx} round ${round + 1}: ${Math.round(r.tps * eventsPerTx)} events/s${others === null ? '' : `, others used ${Math.round(others * 100)}% CPU`}`);
+          log(`${label}: ${Math.round(r.tps * eventsPerTx)} events/s${others === null ? '' : `, others used ${Math.round(others * 100)}% CPU`}`);
         }
       }
     }

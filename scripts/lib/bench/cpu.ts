@@ -83,3 +83,50 @@ export class CpuMeter {
     return Math.max(0, Math.min(1, (b.busy - a.busy - (b.ours - a.ours)) / total));
   }
 }
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export interface CalmOptions {
+  /** Runs again (up to this many times) when others took `quiet` or more of the CPU meanwhile. */
+  retries: number;
+  /** Share of the CPU above which a measurement counts as disturbed (e.g. 0.1). */
+  quiet: number;
+  /** Longest wait for a quiet second before each attempt, in ms. */
+  maxWaitMs?: number;
+  label: string;
+  log?: (message: string) => void;
+}
+
+/**
+ * Measures `attempt(i)` with the share of CPU other processes took meanwhile. On a shared machine
+ * it first waits (a while, not forever) for a quiet second, and repeats a disturbed measurement up
+ * to `retries` times, keeping the least disturbed one. Without a meter: one attempt, share null.
+ */
+export async function measureCalmly<T>(
+  meter: CpuMeter | undefined, options: CalmOptions, attempt: (i: number) => Promise<T>,
+): Promise<{ result: T; othersCpu: number | null; attempts: number }> {
+  if (!meter) return { result: await attempt(0), othersCpu: null, attempts: 1 };
+  let best: { result: T; othersCpu: number | null; attempts: number } | undefined;
+  for (let i = 0; i <= options.retries; i++) {
+    if (options.retries > 0) await waitForQuiet(meter, options.quiet, options.maxWaitMs ?? 30_000);
+    const before = meter.sample();
+    const result = await attempt(i);
+    const share = CpuMeter.othersShare(before, meter.sample());
+    if (!best || (share !== null && (best.othersCpu === null || share < best.othersCpu))) best = { result, othersCpu: share, attempts: i + 1 };
+    best.attempts = i + 1;
+    if (share === null || share < options.quiet) break;
+    if (i < options.retries) options.log?.(`${options.label}: others used ${Math.round(share * 100)}% CPU meanwhile; measuring again`);
+  }
+  return best!;
+}
+
+/** Waits until other processes use less than `quiet` of the CPU for one second, or `maxWaitMs` passed. */
+export async function waitForQuiet(meter: CpuMeter, quiet: number, maxWaitMs: number): Promise<void> {
+  const deadline = Date.now() + maxWaitMs;
+  while (Date.now() < deadline) {
+    const a = meter.sample();
+    await sleep(1000);
+    const share = CpuMeter.othersShare(a, meter.sample());
+    if (share === null || share < quiet) return;
+  }
+}
