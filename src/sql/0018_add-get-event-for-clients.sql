@@ -66,22 +66,30 @@ BEGIN
   END IF;
   FOR v_attempt IN 1..3 LOOP
     v_horizon := coalesce(eventlog._read_horizon(), 9223372036854775807);
-    -- Move the cursor to the end of the batch (the last of the next max_rows events) and keep
-    -- the old position; nothing is updated when there is nothing to read.
+    -- Move the cursor to the end of the batch: the max_rows-th event after it, or else the last
+    -- one there is (the second branch runs only when the first finds nothing). Keep the old
+    -- position; nothing is updated when there is nothing to read.
     IF get_event.members = 1 THEN
       UPDATE eventlog.client_cursors AS c
       SET (tx_order, etag) = (
-            SELECT batch.tx_order, batch.etag
+            SELECT batch_end.tx_order, batch_end.etag
             FROM (
-              SELECT e.tx_order, e.etag
-              FROM eventlog.events AS e
-              WHERE (e.tx_order, e.etag) > (c.tx_order, c.etag)
-                AND e.tx_order < v_horizon
-              ORDER BY e.tx_order, e.etag
-              LIMIT get_event.max_rows
-            ) AS batch
-            ORDER BY batch.tx_order DESC, batch.etag DESC
-            LIMIT 1
+              (SELECT e.tx_order, e.etag
+               FROM eventlog.events AS e
+               WHERE (e.tx_order, e.etag) > (c.tx_order, c.etag)
+                 AND e.tx_order < v_horizon
+               ORDER BY e.tx_order, e.etag
+               OFFSET get_event.max_rows - 1
+               LIMIT 1)
+              UNION ALL
+              (SELECT e.tx_order, e.etag
+               FROM eventlog.events AS e
+               WHERE (e.tx_order, e.etag) > (c.tx_order, c.etag)
+                 AND e.tx_order < v_horizon
+               ORDER BY e.tx_order DESC, e.etag DESC
+               LIMIT 1)
+              LIMIT 1
+            ) AS batch_end
           ),
           previous_tx_order = c.tx_order,
           previous_etag = c.etag,
@@ -98,19 +106,28 @@ BEGIN
     ELSE
       UPDATE eventlog.client_cursors AS c
       SET (tx_order, etag) = (
-            SELECT batch.tx_order, batch.etag
+            SELECT batch_end.tx_order, batch_end.etag
             FROM (
-              SELECT e.tx_order, e.etag
-              FROM eventlog.events AS e
-              WHERE (e.tx_order, e.etag) > (c.tx_order, c.etag)
-                AND e.tx_order < v_horizon
-                AND CASE WHEN e.stream IS NULL THEN 0
-                         ELSE pg_catalog.abs(pg_catalog.hashtextextended(e.stream, 0) % get_event.members) END = get_event.member
-              ORDER BY e.tx_order, e.etag
-              LIMIT get_event.max_rows
-            ) AS batch
-            ORDER BY batch.tx_order DESC, batch.etag DESC
-            LIMIT 1
+              (SELECT e.tx_order, e.etag
+               FROM eventlog.events AS e
+               WHERE (e.tx_order, e.etag) > (c.tx_order, c.etag)
+                 AND e.tx_order < v_horizon
+                 AND CASE WHEN e.stream IS NULL THEN 0
+                          ELSE pg_catalog.abs(pg_catalog.hashtextextended(e.stream, 0) % get_event.members) END = get_event.member
+               ORDER BY e.tx_order, e.etag
+               OFFSET get_event.max_rows - 1
+               LIMIT 1)
+              UNION ALL
+              (SELECT e.tx_order, e.etag
+               FROM eventlog.events AS e
+               WHERE (e.tx_order, e.etag) > (c.tx_order, c.etag)
+                 AND e.tx_order < v_horizon
+                 AND CASE WHEN e.stream IS NULL THEN 0
+                          ELSE pg_catalog.abs(pg_catalog.hashtextextended(e.stream, 0) % get_event.members) END = get_event.member
+               ORDER BY e.tx_order DESC, e.etag DESC
+               LIMIT 1)
+              LIMIT 1
+            ) AS batch_end
           ),
           previous_tx_order = c.tx_order,
           previous_etag = c.etag,
