@@ -58,9 +58,9 @@ BEGIN
     PERFORM eventlog._check_group(get_event.member, get_event.members);
   END IF;
 
-  -- The common case of the default mode (auto), a statement that is not its transaction's first,
-  -- needs no call: _relax_cursor_commit would change nothing.
-  IF coalesce(pg_catalog.current_setting('eventlog.synchronous_cursors', true), '') NOT IN ('', 'auto')
+  -- In mode auto, a statement that is not its transaction's first needs no call:
+  -- _relax_cursor_commit would change nothing.
+  IF coalesce(pg_catalog.current_setting('eventlog.synchronous_cursors', true), '') <> 'auto'
      OR pg_catalog.statement_timestamp() = pg_catalog.transaction_timestamp() THEN
     v_relaxed := eventlog._relax_cursor_commit();
   END IF;

@@ -1,7 +1,7 @@
 // When a cursor move may commit without waiting for a WAL flush (docs/cursors.md, Durability):
-// only when it is the transaction's first write, and by default only for a statement that is the
-// whole transaction (simple query protocol, autocommit). Observed through the transaction-local
-// synchronous_commit the functions set.
+// by default whenever it is the transaction's first write; in mode auto only for a statement that
+// is the whole transaction (simple query protocol, autocommit); in mode on never. Observed through
+// the transaction-local synchronous_commit the functions set.
 import t from 'tap';
 import type pg from 'pg';
 import { freshDatabase } from '../lib/db.ts';
@@ -30,14 +30,17 @@ t.test('synchronous_commit after a cursor move, per mode and protocol', async (t
 
   await c.query('BEGIN');
   await c.query(`SELECT * FROM eventlog.get_event($1, 1)`, ['c']);
-  t.equal(await setting(c), 'on', 'an explicit transaction commits as configured (auto)');
+  t.equal(await setting(c), 'off', 'by default, a transaction whose first write is the cursor commits asynchronously, $1 parameters and all');
   await c.query('ROLLBACK');
 
-  await c.query('SET eventlog.synchronous_cursors = off');
+  await c.query('SET eventlog.synchronous_cursors = auto');
   await c.query('BEGIN');
   await c.query(`SELECT * FROM eventlog.get_event($1, 1)`, ['c']);
-  t.equal(await setting(c), 'off', 'with synchronous_cursors = off, a transaction whose first write is the cursor commits asynchronously');
+  t.equal(await setting(c), 'on', 'auto: an explicit transaction commits as configured');
   await c.query('ROLLBACK');
+  t.same(await both(`SELECT * FROM eventlog.get_event('c', 1)`), { rows: 1, s: 'off' },
+    'auto: an autocommit call over the simple protocol commits asynchronously');
+  await c.query('RESET eventlog.synchronous_cursors');
 
   await c.query('BEGIN');
   await c.query(`CREATE TEMP TABLE written (n int)`);
