@@ -1,19 +1,16 @@
 // Named clients are rows of data: pg_dump and restore into a fresh cluster (whose transaction ids
 // are far behind the restored positions) keep every cursor, and clients continue where they were,
 // before and after new appends.
-import { rm } from 'node:fs/promises';
 import t from 'tap';
-import pg from 'pg';
-import { provideCluster, createDatabase, pgEnv } from '../../scripts/lib/database.ts';
-import { freshDatabase, run } from '../lib/db.ts';
+import { freshDatabase } from '../lib/db.ts';
+import { burnTransactionIds, restoreIntoFreshCluster } from '../lib/restore.ts';
 
 const ns = (rows: { payload: { n: number } }[]) => rows.map((r) => r.payload.n);
 
 t.test('client cursors survive pg_dump and restore into a fresh cluster', async (t) => {
   const source = await freshDatabase(t, { install: true });
   await source.query(`SELECT eventlog.log_event(jsonb_build_object('n', g), 'tick', 's' || (g % 2)) FROM generate_series(1, 3) AS g`);
-  const burner = await source.connect();
-  for (let i = 0; i < 1500; i++) await burner.query('SELECT pg_current_xact_id()');
+  await burnTransactionIds(source);
   await source.query(`SELECT eventlog.log_event(jsonb_build_object('n', g), 'tick', 's' || (g % 2)) FROM generate_series(4, 5) AS g`);
 
   t.same(ns(await source.query(`SELECT payload FROM eventlog.get_event('billing', 3)`)), [1, 2, 3], 'a client read three events');
@@ -21,24 +18,7 @@ t.test('client cursors survive pg_dump and restore into a fresh cluster', async 
   t.equal(group.length, 1, 'a group member read one');
   await source.query(`SELECT count(*) FROM eventlog.peek_event('mailer', 1)`);
 
-  const dumpFile = `/tmp/pgel-dump-clients-${source.name}.dump`;
-  t.teardown(() => rm(dumpFile, { force: true }));
-  const dump = await run('pg_dump', ['-Fc', '-f', dumpFile, source.url]);
-  t.equal(dump.code, 0, `pg_dump succeeds ${dump.stderr}`);
-
-  const target = await provideCluster({ provider: 'local' });
-  t.teardown(() => target.stop());
-  const admin = new pg.Client({ connectionString: target.url });
-  await admin.connect();
-  t.teardown(() => admin.end());
-  await admin.query('CREATE ROLE eventlog_writer NOLOGIN; CREATE ROLE eventlog_reader NOLOGIN; CREATE ROLE eventlog_admin NOLOGIN');
-  const targetUrl = await createDatabase(target.url);
-  const restore = await run('pg_restore', ['--exit-on-error', '-d', targetUrl, dumpFile], { ...process.env, ...pgEnv(targetUrl) });
-  t.equal(restore.code, 0, `pg_restore succeeds ${restore.stderr}`);
-
-  const restored = new pg.Client({ connectionString: targetUrl });
-  await restored.connect();
-  t.teardown(() => restored.end());
+  const restored = await restoreIntoFreshCluster(t, source);
   const before = await restored.query<{ client: string; members: number; etag: string }>(
     `SELECT client, members, etag FROM eventlog.clients ORDER BY client, members, member`);
   t.same(before.rows.map((r) => r.client), ['billing', 'mailer', 'workers', 'workers'], 'every cursor was restored');
