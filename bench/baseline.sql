@@ -3,7 +3,7 @@
 --
 -- Each table has the shape of eventlog.events: the same columns, types and defaults, an identity
 -- primary key on etag. Nothing else: no triggers, no CHECK constraints, no (tx_order, etag)
--- index, which is what makes a plain INSERT the ceiling.
+-- index, which is what makes a plain INSERT the ceiling (ordered_events below adds the index).
 CREATE SCHEMA eventlog_bench;
 
 -- Target of the plain-INSERT appends: the ceiling.
@@ -18,6 +18,16 @@ CREATE TABLE eventlog_bench.plain_events (
   metadata jsonb NOT NULL DEFAULT '{}',
   CONSTRAINT plain_events_pkey PRIMARY KEY (etag)
 );
+
+-- The storage a gap-safe order needs, without the function around it: the plain table plus tx_order
+-- taken from the writing transaction's id and the (tx_order, etag) index eventlog.events has. Not a
+-- design anyone should ship (nothing checks the input or moves the clock after a restore); it tells
+-- how much of log_event's distance to the ceiling is the order itself and how much the function call.
+CREATE TABLE eventlog_bench.ordered_events (LIKE eventlog_bench.plain_events INCLUDING ALL);
+ALTER TABLE eventlog_bench.ordered_events
+  ALTER COLUMN tx_order SET DEFAULT pg_catalog.pg_current_xact_id()::text::bigint;
+CREATE INDEX ordered_events_log_order_idx ON eventlog_bench.ordered_events (tx_order, etag)
+  WITH (deduplicate_items = off);
 
 -- Target of the writer-serializing design: a plain INSERT behind one advisory lock held to commit.
 CREATE TABLE eventlog_bench.serialized_events (LIKE eventlog_bench.plain_events INCLUDING ALL);

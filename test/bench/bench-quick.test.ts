@@ -24,7 +24,7 @@ t.test('bench --quick with tiny sizes prints the whole table', async (t) => {
   const out = r.stdout;
   t.match(out, /\bratio\b/, 'has a ratio column');
   t.match(out, /events\/s/);
-  for (const impl of ['plain INSERT', 'pg-eventlog log_event', 'advisory lock to commit', 'plain keyset scan', 'get_event(after, n)', "get_event('client', n)", 'follower']) {
+  for (const impl of ['plain INSERT', 'INSERT + (tx_order, etag) index', 'pg-eventlog log_event', 'advisory lock to commit', 'plain keyset scan', 'get_event(after, n)', "get_event('client', n)", 'follower']) {
     t.ok(out.includes(impl), `the table names ${impl}`);
   }
   for (const clients of [1, 8, 32]) {
@@ -34,7 +34,7 @@ t.test('bench --quick with tiny sizes prints the whole table', async (t) => {
   t.match(out, /fsync=/, 'prints the settings');
 
   const report = JSON.parse(readFileSync(json, 'utf8'));
-  t.equal(report.rows.filter((r: { test: string }) => r.test === 'append').length, 18, '3 implementations × 3 client counts × 2 sizes');
+  t.equal(report.rows.filter((r: { test: string }) => r.test === 'append').length, 24, '4 implementations × 3 client counts × 2 sizes');
   t.ok(report.rows.every((r: { test: string; baseline: boolean; ratio: number | null; eventsPerSecond: number | null }) =>
     r.test !== 'append' || r.baseline || (r.ratio! > 0 && r.eventsPerSecond! > 0)), 'every append figure has a ratio');
   t.equal(report.machine.cores, os.cpus().length);

@@ -7,11 +7,12 @@ import path from 'node:path';
 import { findPostgresBindir, pgEnv, repoRoot, withClient } from '../database.ts';
 import { measureCalmly, type CpuMeter } from './cpu.ts';
 
-export const APPEND_IMPLEMENTATIONS = ['plain', 'eventlog', 'serialized'] as const;
+export const APPEND_IMPLEMENTATIONS = ['plain', 'ordered', 'eventlog', 'serialized'] as const;
 export type AppendImplementation = (typeof APPEND_IMPLEMENTATIONS)[number];
 
 export const APPEND_LABELS: Record<AppendImplementation, string> = {
   plain: 'plain INSERT',
+  ordered: 'INSERT + (tx_order, etag) index',
   eventlog: 'pg-eventlog log_event',
   serialized: 'advisory lock to commit',
 };
@@ -108,7 +109,7 @@ export interface AppendOptions {
 
 /**
  * Every (clients, events/tx) cell for every implementation. Implementations alternate within a
- * client count, and the order reverses each round (ABC, CBA, ...), so slow drift (table growth,
+ * client count, and the order reverses each round (ABCD, DCBA, ...), so slow drift (table growth,
  * autovacuum, the machine's other load) falls on all of them alike. A CHECKPOINT before every
  * run gives each the same start: no checkpoint debt left by the previous run.
  */
