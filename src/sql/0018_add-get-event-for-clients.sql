@@ -5,15 +5,16 @@
 -- Overloads: an untyped literal resolves to text, so get_event('billing') lands here while
 -- get_event(1005) still means an etag. Untyped arguments that read as an etag (get_event('1005'),
 -- get_event(NULL), a driver's untyped $1) land here too; they are handed to
--- get_event(after_etag, max_rows), which is what such callers meant before clients existed.
+-- get_event(after_etag, max_rows) before anything is written, which is what such callers
+-- meant before clients existed, and which works on a hot standby.
 --
 -- The usual call is two statements: an UPDATE of the cursor row that finds the end of the batch
 -- (the last of the next max_rows events; an index-only scan for a plain client), keeps the old
 -- position in previous_tx_order/_etag and moves the cursor (a HOT update); then the range scan
 -- that returns the batch. The UPDATE changes nothing when there is nothing to read, so an empty
 -- batch writes nothing: the transaction gets no id, an idle poller never holds back delivery and
--- never waits for a WAL flush. Everything else (first use, another role's client, an etag given
--- as text, nothing to read) takes a second look at the cursor row.
+-- never waits for a WAL flush. Everything else (first use, another role's client, nothing to read)
+-- takes a second look at the cursor row.
 --
 -- Two workers on one client: the second one's UPDATE waits for the first one's transaction to end
 -- (the row lock); under READ COMMITTED PostgreSQL then evaluates the UPDATE again against the row
@@ -56,6 +57,15 @@ BEGIN
   IF get_event.members IS NULL OR get_event.member IS NULL OR get_event.members < 1 OR get_event.members > 1024
      OR get_event.member < 0 OR get_event.member >= get_event.members THEN
     PERFORM eventlog._check_group(get_event.member, get_event.members);
+  END IF;
+
+  -- An etag given as text (get_event('1005'), a driver's untyped $1, NULL) reads by position, as
+  -- before clients existed (no client can have such a name: _check_client_name). Decided before
+  -- anything writes, so that such reads also work where nothing may be written: on a hot standby.
+  IF get_event.members = 1
+     AND (get_event.client IS NULL OR get_event.client ~ '^[[:space:]]*[-+]?[0-9]+[[:space:]]*$') THEN
+    RETURN QUERY SELECT * FROM eventlog.get_event(get_event.client::bigint, get_event.max_rows);
+    RETURN;
   END IF;
 
   -- In mode auto, a statement that is not its transaction's first needs no call:
@@ -172,14 +182,6 @@ BEGIN
       AND c.members = get_event.members
       AND c.member = get_event.member;
     IF NOT FOUND THEN
-      IF get_event.members = 1
-         AND (get_event.client IS NULL OR get_event.client ~ '^[[:space:]]*[-+]?[0-9]+[[:space:]]*$') THEN
-        IF v_relaxed IS NOT NULL THEN
-          PERFORM pg_catalog.set_config('synchronous_commit', v_relaxed, true);
-        END IF;
-        RETURN QUERY SELECT * FROM eventlog.get_event(get_event.client::bigint, get_event.max_rows);
-        RETURN;
-      END IF;
       PERFORM eventlog._open_client(get_event.client, get_event.member, get_event.members);
     ELSIF v_owner_role = v_caller THEN
       EXIT;

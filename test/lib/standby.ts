@@ -1,0 +1,112 @@
+// A streaming hot standby of a local throwaway cluster (provideCluster({ provider: 'local' })):
+// pg_basebackup -R from the running primary into a temp directory, started with hot_standby on a
+// free loopback port, as the postgres user when we are root. The provider's clusters already
+// have wal_level = logical, max_wal_senders = 10 and initdb's `host replication all 127.0.0.1/32
+// trust`. Stopped and removed at teardown, and when the process exits; a directory left behind
+// by a killed process is swept by the next provideCluster (same `pg-eventlog-XXXXXX` + owner file).
+import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { chown, chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { $ } from 'zx';
+import { findPostgresBindir, freePort, waitForPostgres, withClient } from '../../scripts/lib/database.ts';
+import type { TestLike } from './db.ts';
+
+export interface Standby {
+  /** URL of the standby's `postgres` database. */
+  url: string;
+  /** `primaryDatabaseUrl` with the standby's host and port: the same database, read on the standby. */
+  urlOf(primaryDatabaseUrl: string): string;
+  /**
+   * Waits until the standby has replayed all WAL the primary has flushed (its
+   * pg_current_wal_flush_lsn() now). Commits made with synchronous_commit = off may not be
+   * flushed yet; make the commits you wait for synchronous.
+   */
+  catchUp(timeoutMs?: number): Promise<void>;
+}
+
+const asRoot = process.getuid?.() === 0;
+const sh = $({ quiet: true, verbose: false });
+
+/** Starts a hot standby of the local cluster at `primaryUrl`; removed at `t`'s teardown. */
+export async function startStandby(t: TestLike, primaryUrl: string): Promise<Standby> {
+  const bindir = await findPostgresBindir();
+  if (!bindir) throw new Error('A standby needs the local PostgreSQL server binaries (pg_basebackup, pg_ctl).');
+  const home = await mkdtemp(path.join(os.tmpdir(), 'pg-eventlog-'));
+  await writeFile(path.join(home, 'owner'), String(process.pid));
+  // PostgreSQL refuses to run as root: the standby belongs to the postgres user.
+  if (asRoot) await chown(home, Number((await sh`id -u postgres`).stdout), Number((await sh`id -g postgres`).stdout));
+  await chmod(home, 0o700);
+  const dataDir = path.join(home, 'data');
+  const logFile = path.join(home, 'postgres.log');
+  const argv = (name: string, args: string[]): [string, string[]] =>
+    asRoot ? ['runuser', ['-u', 'postgres', '--', path.join(bindir, name), ...args]] : [path.join(bindir, name), args];
+  const pgBin = (name: string, args: string[]) => {
+    const [cmd, rest] = argv(name, args);
+    return sh({ cwd: home, nothrow: true })`${cmd} ${rest}`;
+  };
+
+  const stopArgs = ['-D', dataDir, '-m', 'immediate', '-w', '-t', '60', 'stop'];
+  let removed = false;
+  const stopSync = () => {
+    if (removed) return;
+    removed = true;
+    const [cmd, rest] = argv('pg_ctl', stopArgs);
+    spawnSync(cmd, rest, { cwd: home, stdio: 'ignore' });
+    rmSync(home, { recursive: true, force: true });
+  };
+  process.once('exit', stopSync);
+  t.teardown(async () => {
+    process.removeListener('exit', stopSync);
+    if (removed) return;
+    removed = true;
+    await pgBin('pg_ctl', stopArgs);
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  const primary = new URL(primaryUrl);
+  const backup = await pgBin('pg_basebackup', [
+    '-D', dataDir, '-R', '-X', 'stream', '-c', 'fast', '--no-sync',
+    '-h', primary.hostname, '-p', primary.port, '-U', decodeURIComponent(primary.username) || 'postgres',
+  ]);
+  if (backup.exitCode !== 0) throw new Error(`pg_basebackup failed: ${backup.stderr.trim()}`);
+
+  // The copied postgresql.conf names the primary's socket directory; the port comes from -o.
+  const port = await freePort();
+  const start = await pgBin('pg_ctl', ['-D', dataDir, '-l', logFile, '-w', '-t', '60',
+    '-o', `-p ${port} -k ${home} -c listen_addresses=127.0.0.1 -c hot_standby=on`, 'start']);
+  if (start.exitCode !== 0) {
+    const tail = (await readFile(logFile, 'utf8').catch(() => '')).trim().split('\n').slice(-3).join(' | ');
+    throw new Error(`the standby did not start: ${tail || start.stderr.trim()}`);
+  }
+  const urlOf = (databaseUrl: string) => {
+    const u = new URL(databaseUrl);
+    u.hostname = '127.0.0.1';
+    u.port = String(port);
+    return u.toString();
+  };
+  const url = urlOf(primaryUrl);
+  await waitForPostgres(url);
+  const [{ inRecovery }] = (await withClient(url, (c) => c.query<{ inRecovery: boolean }>('SELECT pg_is_in_recovery() AS "inRecovery"'))).rows;
+  if (!inRecovery) throw new Error('the standby is not in recovery');
+
+  return {
+    url,
+    urlOf,
+    async catchUp(timeoutMs = 5000) {
+      const target = await withClient(primaryUrl, async (c) =>
+        (await c.query<{ lsn: string }>('SELECT pg_current_wal_flush_lsn()::text AS lsn')).rows[0].lsn);
+      await withClient(url, async (c) => {
+        const deadline = Date.now() + timeoutMs;
+        for (;;) {
+          const { rows: [r] } = await c.query<{ done: boolean; at: string | null }>(
+            'SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn AS done, pg_last_wal_replay_lsn()::text AS at', [target]);
+          if (r.done) return;
+          if (Date.now() > deadline) throw new Error(`the standby replayed up to ${r.at} only, not ${target}, within ${timeoutMs} ms`);
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+      });
+    },
+  };
+}
