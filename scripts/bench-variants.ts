@@ -1,0 +1,106 @@
+// make bench-variants: where the time of a one-event append goes, step by step from a bare INSERT
+// to log_event (bench/variants.sql), with pgbench at one client count.
+//
+// Beside events/s it prints the CPU time the server, pgbench and kernel threads spent per
+// transaction (Linux /proc): on a shared virtual machine, neighbours move events/s by ±10% from
+// one run to the next, while the CPU spent per transaction stays put much better. Variants
+// alternate, reversing the order each round, and each figure is the median over the rounds.
+import os from 'node:os';
+import path from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import { fs } from 'zx';
+import { repoRoot, withClient } from './lib/database.ts';
+import { runPgbench, stopChildren } from './lib/bench/append.ts';
+import { CpuMeter } from './lib/bench/cpu.ts';
+import { fmtRate, fmtRatio, textTable } from './lib/bench/format.ts';
+import { benchDatabase, describeMachine, onInterrupt, type BenchDatabase } from './lib/bench/setup.ts';
+
+const PAYLOAD = `jsonb_build_object('n', :n::integer, 'client', :client_id::integer, 'kind', 'bench', 'note', 'an event appended by pgbench')`;
+
+/** From the ceiling to log_event; each adds one thing to the one before it. */
+const VARIANTS = [
+  { name: 'bare INSERT (ceiling)', sql: `INSERT INTO eventlog_bench.plain_events (payload) VALUES (${PAYLOAD});` },
+  { name: '+ (tx_order, etag) index', sql: `INSERT INTO eventlog_bench.ordered_events (payload) VALUES (${PAYLOAD});` },
+  { name: 'PL/pgSQL around the bare INSERT, void', sql: `SELECT eventlog_variants.insert_void(${PAYLOAD});` },
+  { name: '… returning the row', sql: `SELECT 1 FROM eventlog_variants.insert_returning(${PAYLOAD});` },
+  { name: '… into eventlog.events, SECURITY DEFINER', sql: `SELECT 1 FROM eventlog_variants.insert_into_events(${PAYLOAD});` },
+  { name: '… with SET search_path', sql: `SELECT 1 FROM eventlog_variants.insert_into_events_pinned(${PAYLOAD});` },
+  { name: 'log_event', sql: `SELECT 1 FROM eventlog.log_event(${PAYLOAD});` },
+];
+
+const positiveInt = (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('a positive integer');
+  return n;
+};
+
+const o = new Command('bench-variants')
+  .description('CPU per one-event append, from a bare INSERT to log_event, step by step.')
+  .option('--clients <n>', 'pgbench clients (default 32)', positiveInt, 32)
+  .option('--rounds <n>', 'runs per variant, alternating the order (default 4)', positiveInt, 4)
+  .option('--duration <seconds>', 'seconds per run (default 5)', positiveInt, 5)
+  .option('--as-provided', "keep the throwaway cluster's test settings (fsync off) instead of durable defaults")
+  .addHelpText('after', '\nThe database: a scratch database on DATABASE_URL\'s server if set, else a throwaway cluster; dropped afterwards.')
+  .parse()
+  .opts<{ clients: number; rounds: number; duration: number; asProvided?: boolean }>();
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const log = (message: string) => console.error(`# ${message}`);
+
+let db: BenchDatabase | undefined;
+const removeInterrupt = onInterrupt(stopChildren, () => db);
+const scripts = await fs.mkdtemp(path.join(os.tmpdir(), 'pgel-variants-'));
+try {
+  db = await benchDatabase({ prefix: 'pgel_variants', durable: !o.asProvided, log });
+  for (const file of ['baseline.sql', 'variants.sql']) {
+    const sql = await fs.readFile(path.join(repoRoot, 'bench', file), 'utf8');
+    await withClient(db.url, (c) => c.query(sql));
+  }
+  // Verifies the clock once, so that no run pays for it.
+  await withClient(db.url, (c) => c.query(`SELECT eventlog.log_event('{"warm": true}')`));
+  const meter = await CpuMeter.create(db.url, db.cluster.kind === 'local');
+  const files = await Promise.all(VARIANTS.map(async (v, i) => {
+    const file = path.join(scripts, `variant-${i}.sql`);
+    await fs.writeFile(file, `\\set n random(1, 1000000000)\n${v.sql}\n`);
+    return file;
+  }));
+
+  const tps = VARIANTS.map(() => [] as number[]);
+  const cpu = VARIANTS.map(() => [] as number[]);
+  for (let round = 0; round < o.rounds; round++) {
+    const order = VARIANTS.map((_, i) => i);
+    if (round % 2) order.reverse();
+    for (const i of order) {
+      await withClient(db.url, (c) => c.query('CHECKPOINT')).catch(() => {});
+      const before = meter?.sample();
+      const r = await runPgbench(db.url, files[i], o.clients, o.duration);
+      const after = meter?.sample();
+      tps[i].push(r.tps);
+      // Clock ticks (1/100 s on Linux) of our processes, per transaction, in microseconds.
+      if (before && after) cpu[i].push(((after.ours - before.ours) * 10_000) / r.transactions);
+      log(`round ${round + 1} ${VARIANTS[i].name}: ${Math.round(r.tps)} events/s${cpu[i].length ? `, ${Math.round(cpu[i].at(-1)!)} µs CPU per event` : ''}`);
+    }
+  }
+
+  const machine = await describeMachine(db.url);
+  const rows = VARIANTS.map((v, i) => ({ name: v.name, tps: median(tps[i]), cpu: cpu[i].length ? median(cpu[i]) : null }));
+  console.log(`${machine.postgres}, ${machine.cores} cores; ${o.clients} clients, ${o.rounds} × ${o.duration} s per variant, medians; ${db.settingsNote}`);
+  console.log(textTable(rows, [
+    { header: 'variant', value: (r) => r.name },
+    { header: 'events/s', value: (r) => fmtRate(r.tps), align: 'right' },
+    { header: 'ratio', value: (r) => fmtRatio(r.tps / rows[0].tps), align: 'right' },
+    { header: 'CPU µs/event', value: (r) => (r.cpu === null ? 'n/a' : r.cpu.toFixed(0)), align: 'right' },
+    { header: 'CPU ratio', value: (r) => (r.cpu === null || rows[0].cpu === null ? '' : fmtRatio(rows[0].cpu / r.cpu)), align: 'right' },
+  ]));
+  if (!meter) console.log('CPU per event needs Linux and a local server; not measured.');
+} catch (err) {
+  console.error(`bench-variants: error: ${(err as Error).message}`);
+  process.exitCode = 1;
+} finally {
+  removeInterrupt();
+  await fs.rm(scripts, { recursive: true, force: true });
+  await db?.close();
+}

@@ -1,0 +1,18 @@
+// Smoke test of make bench-variants: a tiny run prints every step from the bare INSERT to
+// log_event with its ratio, and the CPU per event where it can measure it.
+import t from 'tap';
+import { run, testCluster } from '../lib/db.ts';
+
+t.test('bench-variants with tiny sizes prints every variant', async (t) => {
+  const r = await run(process.execPath, ['--import', 'tsx', 'scripts/bench-variants.ts', '--clients', '2', '--rounds', '1', '--duration', '1'],
+    { ...process.env, ...(await testCluster()).env });
+  t.equal(r.code, 0, 'exits 0');
+  if (r.code !== 0) t.comment(r.stderr.slice(-2000));
+  const variants = ['bare INSERT (ceiling)', '+ (tx_order, etag) index', 'PL/pgSQL around the bare INSERT, void', '… returning the row',
+    '… into eventlog.events, SECURITY DEFINER', '… with SET search_path', 'log_event'];
+  for (const name of variants) {
+    const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    t.match(r.stdout, new RegExp(`^${escaped}\\s+[\\d,]+\\s+\\d+\\.\\d\\dx\\s+(\\d+|n/a)`, 'm'), `${name}: events/s, ratio, CPU per event`);
+  }
+  t.match(r.stdout, /^bare INSERT \(ceiling\)\s+[\d,]+\s+1\.00x/m, 'the bare INSERT is the baseline');
+});
