@@ -1,0 +1,31 @@
+BEGIN;
+SELECT plan(7);
+SELECT eventlog_test.reset();
+SELECT eventlog_test.reset_clients();
+
+CREATE ROLE eventlog_test_alice;
+CREATE ROLE eventlog_test_bob;
+GRANT eventlog_reader TO eventlog_test_alice, eventlog_test_bob;
+SELECT eventlog_test.etags_as('eventlog_test_alice', $$SELECT * FROM eventlog.get_event('alice-feed')$$);
+
+SELECT throws_ok($$SELECT eventlog.set_client_owner('nobody', 'eventlog_test_bob')$$,
+  '42704', 'client ''nobody'' does not exist', 'an unknown client');
+SELECT throws_ok($$SELECT eventlog.set_client_owner(NULL, 'eventlog_test_bob')$$,
+  '22004', 'client must not be NULL', 'a NULL client');
+SELECT throws_ok($$SELECT eventlog.set_client_owner('alice-feed', NULL)$$,
+  '22004', 'owner_role must not be NULL', 'a NULL role');
+SELECT throws_ok($$SELECT eventlog.set_client_owner('alice-feed', 'eventlog_test_nobody')$$,
+  '42704', 'role eventlog_test_nobody does not exist', 'a role that does not exist');
+SELECT throws_ok(
+  $$SELECT eventlog_test.etags_as('eventlog_test_alice', 'SELECT 1::bigint AS etag FROM eventlog.set_client_owner(''alice-feed'', ''eventlog_test_bob'')')$$,
+  '42501', 'cannot give client ''alice-feed'' to role eventlog_test_bob: eventlog_test_alice is not a member of it',
+  'the owner cannot give a client to a role she is not a member of');
+SELECT throws_ok(
+  $$SELECT eventlog_test.etags_as('eventlog_test_bob', 'SELECT 1::bigint AS etag FROM eventlog.set_client_owner(''alice-feed'', ''eventlog_test_bob'')')$$,
+  '42501', 'client ''alice-feed'' belongs to role eventlog_test_alice, not to eventlog_test_bob',
+  'nobody takes another role''s client');
+SELECT is((SELECT array_agg(owner_role::text) FROM eventlog.client_cursors WHERE client = 'alice-feed'),
+  ARRAY['eventlog_test_alice'], 'nothing changed');
+
+SELECT * FROM finish();
+ROLLBACK;
