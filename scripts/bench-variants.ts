@@ -7,11 +7,12 @@
 // alternate, reversing the order each round, and each figure is the median over the rounds.
 import os from 'node:os';
 import path from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { fs } from 'zx';
 import { repoRoot, withClient } from './lib/database.ts';
 import { runPgbench, stopChildren } from './lib/bench/append.ts';
 import { CpuMeter } from './lib/bench/cpu.ts';
+import { positiveInt } from './lib/bench/options.ts';
 import { fmtRate, fmtRatio, textTable } from './lib/bench/format.ts';
 import { benchDatabase, describeMachine, onInterrupt, type BenchDatabase } from './lib/bench/setup.ts';
 
@@ -27,12 +28,6 @@ const VARIANTS = [
   { name: '… with SET search_path', sql: `SELECT 1 FROM eventlog_variants.insert_into_events_pinned(${PAYLOAD});` },
   { name: 'log_event', sql: `SELECT 1 FROM eventlog.log_event(${PAYLOAD});` },
 ];
-
-const positiveInt = (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('a positive integer');
-  return n;
-};
 
 const o = new Command('bench-variants')
   .description('CPU per one-event append, from a bare INSERT to log_event, step by step.')

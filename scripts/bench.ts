@@ -12,11 +12,12 @@
 // machine and the settings. See docs/benchmarks.md for the method and what is fair about it.
 import os from 'node:os';
 import path from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { $, fs } from 'zx';
 import { repoRoot, withClient } from './lib/database.ts';
 import { APPEND_IMPLEMENTATIONS, APPEND_LABELS, measureAppends, stopChildren, type AppendCell } from './lib/bench/append.ts';
 import { CpuMeter, measureCalmly } from './lib/bench/cpu.ts';
+import { intList, nonNegative, positiveInt } from './lib/bench/options.ts';
 import { fmtMs, fmtRate, fmtRatio, markdownTable, textTable, type Column } from './lib/bench/format.ts';
 import {
   FOLLOWER_LABELS,
@@ -30,18 +31,6 @@ import {
   type ReadCell,
 } from './lib/bench/read.ts';
 import { benchDatabase, describeMachine, hasNamedClients, onInterrupt, readSettings, type BenchDatabase } from './lib/bench/setup.ts';
-
-const positiveInt = (value: string) => {
-  const n = Number(value.replace(/_/g, ''));
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('a positive integer');
-  return n;
-};
-const nonNegative = (value: string) => {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('a number ≥ 0');
-  return n;
-};
-const intList = (value: string) => value.split(',').map((v) => positiveInt(v.trim()));
 
 const program = new Command('bench')
   .description('Append, read and latency benchmarks of pg-eventlog against a plain table, in one run.')

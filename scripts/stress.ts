@@ -12,14 +12,10 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import pg from 'pg';
 import { withClient } from './lib/database.ts';
 import { Progress, textTable } from './lib/bench/format.ts';
+import { positiveInt } from './lib/bench/options.ts';
 import { benchDatabase, hasNamedClients, onInterrupt, readSettings, type BenchDatabase } from './lib/bench/setup.ts';
 import { stressValue, verifyDelivery, type Received, type Verdict } from './lib/bench/verify.ts';
 
-const positiveInt = (value: string) => {
-  const n = Number(value.replace(/_/g, ''));
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('a positive integer');
-  return n;
-};
 const percent = (value: string) => {
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0 || n >= 100) throw new InvalidArgumentError('a percentage in [0, 100)');
