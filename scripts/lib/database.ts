@@ -255,7 +255,11 @@ const exitHooks = new Set<ExitHook>();
 let hooksInstalled = false;
 let exiting = false;
 
-function onExit(sync: () => void, async: () => Promise<void> = async () => sync()): () => void {
+/**
+ * Runs `sync` when the process exits, or `async` (then exits) on SIGINT/SIGTERM/SIGHUP, once.
+ * Returns a function that cancels it.
+ */
+export function onExit(sync: () => void, async: () => Promise<void> = async () => sync()): () => void {
   if (!hooksInstalled) {
     hooksInstalled = true;
     process.on('exit', () => {
@@ -307,7 +311,7 @@ async function readState(): Promise<State | undefined> {
 const isRoot = () => typeof process.getuid === 'function' && process.getuid() === 0;
 
 /** argv to run a PostgreSQL binary, through runuser as `postgres` when we are root. */
-function asPostgres(bin: string, args: string[]): [string, string[]] {
+export function asPostgres(bin: string, args: string[]): [string, string[]] {
   return isRoot() ? ['runuser', ['-u', 'postgres', '--', bin, ...args]] : [bin, args];
 }
 
@@ -316,7 +320,8 @@ async function pgCtl(bindir: string, args: string[], cwd: string, nothrow = fals
   return quiet({ cwd, nothrow })`${cmd} ${argv}`;
 }
 
-async function postgresOwner(): Promise<{ uid: number; gid: number } | undefined> {
+/** uid and gid of the postgres user when we are root (PostgreSQL refuses to run as root); else undefined. */
+export async function postgresOwner(): Promise<{ uid: number; gid: number } | undefined> {
   if (!isRoot()) return undefined;
   const uid = await quiet({ nothrow: true })`id -u postgres`;
   const gid = await quiet({ nothrow: true })`id -g postgres`;

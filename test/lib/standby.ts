@@ -2,7 +2,7 @@
 // pg_basebackup -R from the running primary into a temp directory, started with hot_standby on a
 // free loopback port, as the postgres user when we are root. The provider's clusters already
 // have wal_level = logical, max_wal_senders = 10 and initdb's `host replication all 127.0.0.1/32
-// trust`. Stopped and removed at teardown, and when the process exits; a directory left behind
+// trust`. Stopped and removed at teardown, and when the process exits or is interrupted; a directory left behind
 // by a killed process is swept by the next provideCluster (same `pg-eventlog-XXXXXX` + owner file).
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
@@ -10,7 +10,7 @@ import { chown, chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { $ } from 'zx';
-import { findPostgresBindir, freePort, waitForPostgres, withClient } from '../../scripts/lib/database.ts';
+import { asPostgres, findPostgresBindir, freePort, onExit, postgresOwner, waitForPostgres, withClient } from '../../scripts/lib/database.ts';
 import type { TestLike } from './db.ts';
 
 export interface Standby {
@@ -26,7 +26,6 @@ export interface Standby {
   catchUp(timeoutMs?: number): Promise<void>;
 }
 
-const asRoot = process.getuid?.() === 0;
 const sh = $({ quiet: true, verbose: false });
 
 /** Starts a hot standby of the local cluster at `primaryUrl`; removed at `t`'s teardown. */
@@ -36,14 +35,13 @@ export async function startStandby(t: TestLike, primaryUrl: string): Promise<Sta
   const home = await mkdtemp(path.join(os.tmpdir(), 'pg-eventlog-'));
   await writeFile(path.join(home, 'owner'), String(process.pid));
   // PostgreSQL refuses to run as root: the standby belongs to the postgres user.
-  if (asRoot) await chown(home, Number((await sh`id -u postgres`).stdout), Number((await sh`id -g postgres`).stdout));
+  const owner = await postgresOwner();
+  if (owner) await chown(home, owner.uid, owner.gid);
   await chmod(home, 0o700);
   const dataDir = path.join(home, 'data');
   const logFile = path.join(home, 'postgres.log');
-  const argv = (name: string, args: string[]): [string, string[]] =>
-    asRoot ? ['runuser', ['-u', 'postgres', '--', path.join(bindir, name), ...args]] : [path.join(bindir, name), args];
   const pgBin = (name: string, args: string[]) => {
-    const [cmd, rest] = argv(name, args);
+    const [cmd, rest] = asPostgres(path.join(bindir, name), args);
     return sh({ cwd: home, nothrow: true })`${cmd} ${rest}`;
   };
 
@@ -52,17 +50,21 @@ export async function startStandby(t: TestLike, primaryUrl: string): Promise<Sta
   const stopSync = () => {
     if (removed) return;
     removed = true;
-    const [cmd, rest] = argv('pg_ctl', stopArgs);
+    const [cmd, rest] = asPostgres(path.join(bindir, 'pg_ctl'), stopArgs);
     spawnSync(cmd, rest, { cwd: home, stdio: 'ignore' });
     rmSync(home, { recursive: true, force: true });
   };
-  process.once('exit', stopSync);
-  t.teardown(async () => {
-    process.removeListener('exit', stopSync);
+  const stop = async () => {
     if (removed) return;
     removed = true;
     await pgBin('pg_ctl', stopArgs);
     rmSync(home, { recursive: true, force: true });
+  };
+  // At teardown; and when the process exits or is interrupted before that.
+  const cancelExitHook = onExit(stopSync, stop);
+  t.teardown(async () => {
+    cancelExitHook();
+    await stop();
   });
 
   const primary = new URL(primaryUrl);
