@@ -27,25 +27,31 @@ COMMENT ON COLUMN eventlog.clock.verified_start IS
   'Postmaster start time at which system_identifier was last confirmed; saves reading pg_control on every append.';
 
 -- The offset for the cluster we run in, re-established if the clock row came from another cluster.
--- Called by writers only when verified_start differs from this postmaster's start time, i.e. once
--- after every restart, restore or upgrade.
+-- Reached from _clock_offset() only when the postmaster start time baked into it is not this
+-- server's, i.e. once after every restart, restore or upgrade: it records the start time in the
+-- clock row and writes the offset and the start time into _clock_offset() again, so that the
+-- next appends take the fast path. SECURITY DEFINER: every appending role reaches it through the
+-- column default of tx_order, and only the owner may change the clock and the function.
 CREATE FUNCTION eventlog._verify_clock()
 RETURNS bigint
-LANGUAGE plpgsql VOLATILE
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   v_system_identifier bigint := (pg_catalog.pg_control_system()).system_identifier;
+  v_start timestamptz := pg_catalog.pg_postmaster_start_time();
   v_clock eventlog.clock;
+  v_locked eventlog.clock;
   v_max_tx_order bigint;
   v_offset bigint;
 BEGIN
   SELECT * INTO STRICT v_clock FROM eventlog.clock;
   IF v_clock.system_identifier = v_system_identifier THEN
     -- Same cluster, restarted. Record it if nobody else is doing so; never wait for it.
-    PERFORM 1 FROM eventlog.clock FOR UPDATE SKIP LOCKED;
-    IF FOUND THEN
-      UPDATE eventlog.clock SET verified_start = pg_catalog.pg_postmaster_start_time();
+    SELECT * INTO v_locked FROM eventlog.clock FOR UPDATE SKIP LOCKED;
+    IF FOUND AND v_locked.verified_start IS DISTINCT FROM v_start THEN
+      UPDATE eventlog.clock SET verified_start = v_start;
+      PERFORM eventlog._write_clock_offset(v_locked.xid_offset, v_start);
     END IF;
     RETURN v_clock.xid_offset;
   END IF;
@@ -66,38 +72,67 @@ BEGIN
   UPDATE eventlog.clock
   SET system_identifier = v_system_identifier,
       xid_offset = v_offset,
-      verified_start = pg_catalog.pg_postmaster_start_time();
+      verified_start = v_start;
+  PERFORM eventlog._write_clock_offset(v_offset, v_start);
   RETURN v_offset;
 END;
 $$;
 
 REVOKE EXECUTE ON FUNCTION eventlog._verify_clock() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION eventlog._verify_clock() TO eventlog_writer, eventlog_admin;
 
 COMMENT ON FUNCTION eventlog._verify_clock() IS
   'The log clock offset for this cluster, moved forward after a restore or upgrade into a new cluster.';
 
--- tx_order for the current transaction; assigns a transaction id if there is none yet.
-CREATE FUNCTION eventlog._append_position()
+-- The log clock offset as an append sees it: tx_order = pg_current_xact_id() + _clock_offset().
+-- Its body holds the offset and the server start time it was verified for as constants, so that
+-- the planner inlines it into the column default of tx_order and an append pays one timestamp
+-- comparison, no table access and no function call. The body is SQL-standard (RETURN ...), kept
+-- as a parse tree, so inlining it where an expression is planned again (a replanned statement,
+-- the append trigger's first call in a session) costs no parsing. _verify_clock() writes it
+-- again after a restart, restore or upgrade (the constants are stale then, and the CASE falls
+-- through to it).
+-- It has no SET search_path, on purpose: a function with SET clauses is never inlined. It is not
+-- SECURITY DEFINER, and its body is resolved when it is created (a SQL-standard body), with every
+-- function, operator and type qualified, so the caller's search_path cannot change what it does.
+CREATE FUNCTION eventlog._clock_offset()
 RETURNS bigint
+LANGUAGE sql VOLATILE
+RETURN CASE WHEN pg_catalog.pg_postmaster_start_time() OPERATOR(pg_catalog.=) '-infinity'::pg_catalog.timestamptz
+            THEN 0::pg_catalog.int8
+            ELSE eventlog._verify_clock() END;
+
+REVOKE EXECUTE ON FUNCTION eventlog._clock_offset() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION eventlog._clock_offset() TO eventlog_writer, eventlog_admin;
+
+COMMENT ON FUNCTION eventlog._clock_offset() IS
+  'The offset added to transaction ids for log positions; inlined into appends, rewritten by _verify_clock().';
+
+-- Writes _clock_offset() with the given constants. Callers hold the clock row lock, so two
+-- transactions never replace the function at once.
+CREATE FUNCTION eventlog._write_clock_offset(xid_offset bigint, verified_start timestamptz)
+RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-  v_xid bigint := pg_catalog.pg_current_xact_id()::text::bigint;
-  v_clock eventlog.clock;
 BEGIN
-  SELECT * INTO STRICT v_clock FROM eventlog.clock;
-  IF v_clock.verified_start = pg_catalog.pg_postmaster_start_time() THEN
-    RETURN v_xid + v_clock.xid_offset;
-  END IF;
-  RETURN v_xid + eventlog._verify_clock();
+  EXECUTE pg_catalog.format(
+    $ddl$CREATE OR REPLACE FUNCTION eventlog._clock_offset()
+RETURNS bigint
+LANGUAGE sql VOLATILE
+RETURN CASE WHEN pg_catalog.pg_postmaster_start_time() OPERATOR(pg_catalog.=) %L::pg_catalog.timestamptz
+            THEN %s::pg_catalog.int8
+            ELSE eventlog._verify_clock() END$ddl$,
+    _write_clock_offset.verified_start, _write_clock_offset.xid_offset);
 END;
 $$;
 
-REVOKE EXECUTE ON FUNCTION eventlog._append_position() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION eventlog._write_clock_offset(bigint, timestamptz) FROM PUBLIC;
 
-COMMENT ON FUNCTION eventlog._append_position() IS
-  'Log position (tx_order) of the current transaction.';
+COMMENT ON FUNCTION eventlog._write_clock_offset(bigint, timestamptz) IS
+  'Rewrites _clock_offset() with the verified offset and server start time.';
+
+SELECT eventlog._write_clock_offset(c.xid_offset, c.verified_start) FROM eventlog.clock AS c;
 
 -- Events with tx_order below the horizon belong to finished transactions, so no event can ever
 -- appear below it again. NULL means no limit: the clock row came from another cluster and no

@@ -6,21 +6,55 @@ CREATE SCHEMA IF NOT EXISTS eventlog_test;
 
 -- get_event only returns events of finished transactions, and a pgTAP file runs in one open
 -- transaction. This fixture writes events as if an old, committed transaction at log position
--- tx_order had appended them: one event per element of payloads, in array order.
+-- tx_order had appended them: one event per element of payloads, in array order. The log refuses
+-- a position given by the writer (the append check trigger), so the fixture switches that trigger
+-- off for the moment of its insert, inside the test's transaction (and the DDL guard with it).
 CREATE OR REPLACE FUNCTION eventlog_test.append_committed(tx_order bigint, payloads jsonb)
 RETURNS SETOF bigint
-LANGUAGE sql VOLATILE
+LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
-  INSERT INTO eventlog.events (tx_order, payload)
-  SELECT append_committed.tx_order, a.element
-  FROM pg_catalog.jsonb_array_elements(append_committed.payloads) WITH ORDINALITY AS a (element, ordinality)
-  ORDER BY a.ordinality
-  RETURNING etag;
+BEGIN
+  PERFORM eventlog_test.set_guards(false);
+  RETURN QUERY
+    INSERT INTO eventlog.events (tx_order, payload)
+    SELECT append_committed.tx_order, a.element
+    FROM pg_catalog.jsonb_array_elements(append_committed.payloads) WITH ORDINALITY AS a (element, ordinality)
+    ORDER BY a.ordinality
+    RETURNING etag;
+  PERFORM eventlog_test.set_guards(true);
+END;
 $$;
 
 COMMENT ON FUNCTION eventlog_test.append_committed(bigint, jsonb) IS
   'Fixture: events as if appended by a committed transaction at position tx_order; returns their etags.';
+
+-- Switches the append check trigger and the append-only guard off (false) or back on (true),
+-- with the DDL guard (an event trigger, present when a superuser installed) around the change.
+CREATE OR REPLACE FUNCTION eventlog_test.set_guards(enabled boolean)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_catalog.pg_event_trigger WHERE evtname = 'eventlog_guard') THEN
+    ALTER EVENT TRIGGER eventlog_guard DISABLE;
+  END IF;
+  IF set_guards.enabled THEN
+    ALTER TABLE eventlog.events ENABLE ALWAYS TRIGGER _100_check_append;
+    ALTER TABLE eventlog.events ENABLE ALWAYS TRIGGER _100_refuse_update_delete;
+  ELSE
+    ALTER TABLE eventlog.events DISABLE TRIGGER _100_check_append;
+    ALTER TABLE eventlog.events DISABLE TRIGGER _100_refuse_update_delete;
+  END IF;
+  IF set_guards.enabled AND EXISTS (SELECT 1 FROM pg_catalog.pg_event_trigger WHERE evtname = 'eventlog_guard') THEN
+    ALTER EVENT TRIGGER eventlog_guard ENABLE;
+  END IF;
+END;
+$$;
+
+COMMENT ON FUNCTION eventlog_test.set_guards(boolean) IS
+  'Fixture: switches the append check and the append-only guard off or on within the current (test) transaction.';
 
 -- The etags get_event returns, in order, reading from after_etag in batches of max_rows.
 CREATE OR REPLACE FUNCTION eventlog_test.etags_after(after_etag bigint, max_rows integer)
@@ -44,9 +78,9 @@ LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-  ALTER TABLE eventlog.events DISABLE TRIGGER _100_refuse_update_delete;
+  PERFORM eventlog_test.set_guards(false);
   DELETE FROM eventlog.events;
-  ALTER TABLE eventlog.events ENABLE ALWAYS TRIGGER _100_refuse_update_delete;
+  PERFORM eventlog_test.set_guards(true);
   DELETE FROM eventlog.streams;
 END;
 $$;
@@ -114,17 +148,20 @@ COMMENT ON FUNCTION eventlog_test.etags_as(name, text) IS
 -- stream's highest version in the log.
 CREATE OR REPLACE FUNCTION eventlog_test.append_committed_to(tx_order bigint, stream text, payloads jsonb)
 RETURNS SETOF bigint
-LANGUAGE sql VOLATILE
+LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
-  INSERT INTO eventlog.events (tx_order, stream, version, payload)
-  SELECT append_committed_to.tx_order, append_committed_to.stream,
-    coalesce((SELECT max(e.version) FROM eventlog.events AS e WHERE e.stream = append_committed_to.stream), 0)
-      + a.ordinality::integer,
-    a.element
-  FROM pg_catalog.jsonb_array_elements(append_committed_to.payloads) WITH ORDINALITY AS a (element, ordinality)
-  ORDER BY a.ordinality
-  RETURNING etag;
+BEGIN
+  PERFORM eventlog_test.set_guards(false);
+  -- The stream version trigger stays on: it numbers these events as it numbers every append.
+  RETURN QUERY
+    INSERT INTO eventlog.events (tx_order, stream, payload)
+    SELECT append_committed_to.tx_order, append_committed_to.stream, a.element
+    FROM pg_catalog.jsonb_array_elements(append_committed_to.payloads) WITH ORDINALITY AS a (element, ordinality)
+    ORDER BY a.ordinality
+    RETURNING etag;
+  PERFORM eventlog_test.set_guards(true);
+END;
 $$;
 
 COMMENT ON FUNCTION eventlog_test.append_committed_to(bigint, text, jsonb) IS
@@ -133,14 +170,19 @@ COMMENT ON FUNCTION eventlog_test.append_committed_to(bigint, text, jsonb) IS
 -- append_committed by a transaction that began at ctime.
 CREATE OR REPLACE FUNCTION eventlog_test.append_committed_at(tx_order bigint, ctime timestamptz, payloads jsonb)
 RETURNS SETOF bigint
-LANGUAGE sql VOLATILE
+LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
-  INSERT INTO eventlog.events (tx_order, ctime, payload)
-  SELECT append_committed_at.tx_order, append_committed_at.ctime, a.element
-  FROM pg_catalog.jsonb_array_elements(append_committed_at.payloads) WITH ORDINALITY AS a (element, ordinality)
-  ORDER BY a.ordinality
-  RETURNING etag;
+BEGIN
+  PERFORM eventlog_test.set_guards(false);
+  RETURN QUERY
+    INSERT INTO eventlog.events (tx_order, ctime, payload)
+    SELECT append_committed_at.tx_order, append_committed_at.ctime, a.element
+    FROM pg_catalog.jsonb_array_elements(append_committed_at.payloads) WITH ORDINALITY AS a (element, ordinality)
+    ORDER BY a.ordinality
+    RETURNING etag;
+  PERFORM eventlog_test.set_guards(true);
+END;
 $$;
 
 COMMENT ON FUNCTION eventlog_test.append_committed_at(bigint, timestamptz, jsonb) IS

@@ -1,5 +1,5 @@
 BEGIN;
-SELECT plan(7);
+SELECT plan(5);
 SELECT eventlog_test.reset();
 
 SELECT throws_ok($$SELECT eventlog.log_event('{}', '')$$, '22023', 'event_type must not be empty', 'an empty event type');
@@ -11,8 +11,6 @@ SELECT throws_ok(
 SELECT throws_ok($$SELECT eventlog.log_event('{}', 'ok', E'a\tb')$$, '22023', E'stream ''a\\tb'' contains a control character', 'a stream with a control character, shown escaped');
 SELECT throws_ok($$SELECT eventlog.log_event('{}', 'ok', '')$$, '22023', 'stream must not be empty', 'an empty stream');
 SELECT throws_ok($$SELECT eventlog.log_event('{}', 'ok', NULL, '[1]')$$, '22023', 'metadata [1] is a JSON array, not an object', 'metadata that is not an object');
-SELECT is((SELECT count(*) FROM eventlog.events), 0::bigint, 'no event was written');
-SELECT is((SELECT count(*) FROM eventlog.streams), 0::bigint, 'no stream was created');
 
 SELECT * FROM finish();
 ROLLBACK;

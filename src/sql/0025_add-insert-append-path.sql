@@ -1,0 +1,150 @@
+-- Plain INSERT and COPY into eventlog.events are an append path beside log_event (SPEC §2), with
+-- the same guarantees and the same refusals, for ORMs, the outbox pattern and bulk loads:
+--
+--   INSERT INTO eventlog.events (event_type, stream, payload, metadata) VALUES (...) RETURNING *;
+--   COPY eventlog.events (event_type, stream, payload, metadata) FROM STDIN;
+--
+-- What makes every path equal, for every role (the owner and superusers included):
+--   * tx_order, the log position, is the writing transaction's id plus the clock offset: a column
+--     default in which the planner inlines _clock_offset() (0006). Writers cannot name the column
+--     (column privileges); for the owner and superusers, the first trigger refuses any other value.
+--   * version is the stream's next version, from the second trigger, which upserts the stream's
+--     row in eventlog.streams (locked to commit: writers of one stream are ordered, others not).
+--   * the first trigger checks payload, metadata, event_type and stream, and raises log_event's
+--     SQLSTATEs and messages.
+-- Both are row triggers. A CHECK constraint would do the checks in one expression, but a CHECK is
+-- compiled again for every statement, which measured several times the cost of the trigger call
+-- (docs/ordering.md, "Appending with INSERT and COPY"). Row triggers also make COPY insert row by
+-- row instead of in batches; docs/benchmarks.md has what that costs.
+--
+-- The triggers fire on every insert, also under session_replication_role = replica (ENABLE
+-- ALWAYS), and not on UPDATE: the append-only guard (0005) decides about those.
+
+-- The refusal for a row that the append trigger's fast path did not let through. Raises the first
+-- thing wrong with it, in the order log_event checks its arguments. SECURITY DEFINER so that it can
+-- use the name check and _display without granting those; it only ever raises.
+CREATE FUNCTION eventlog._refuse_append(e eventlog.events)
+RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF e.tx_order IS DISTINCT FROM pg_catalog.pg_current_xact_id()::text::bigint + eventlog._clock_offset() THEN
+    RAISE EXCEPTION 'tx_order % was given, but the log position of an event is set by the database', coalesce(e.tx_order::text, 'NULL')
+      USING ERRCODE = 'generated_always',
+            DETAIL = 'A position taken from the statement could place the event before events that readers have already passed.',
+            HINT = 'Leave tx_order out of the INSERT or COPY column list.';
+  END IF;
+  IF e.version IS NOT NULL THEN
+    RAISE EXCEPTION 'version % was given, but the version of an event is set by the database', e.version
+      USING ERRCODE = 'generated_always',
+            HINT = 'Leave version out of the INSERT or COPY column list; an event with a stream gets the stream''s next version.';
+  END IF;
+  IF e.payload IS NULL THEN
+    RAISE EXCEPTION 'payload must not be NULL'
+      USING ERRCODE = 'null_value_not_allowed',
+            HINT = 'Every event has a JSON object as payload; use {} for an event without data.';
+  END IF;
+  IF pg_catalog.jsonb_typeof(e.payload) <> 'object' THEN
+    RAISE EXCEPTION 'payload % is a JSON %, not an object', pg_catalog.left(e.payload::text, 100), pg_catalog.jsonb_typeof(e.payload)
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Wrap scalars in an object, e.g. {"value": 42}; log_event also takes an array of objects, one event each.';
+  END IF;
+  IF pg_catalog.jsonb_typeof(e.metadata) <> 'object' THEN
+    RAISE EXCEPTION 'metadata % is a JSON %, not an object', pg_catalog.left(e.metadata::text, 100), pg_catalog.jsonb_typeof(e.metadata)
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Pass metadata as a JSON object; leave it out (or pass NULL to log_event) for none.';
+  END IF;
+  PERFORM eventlog._check_name('event_type', e.event_type);
+  IF e.stream IS NOT NULL THEN
+    PERFORM eventlog._check_name('stream', e.stream);
+  END IF;
+  -- Unreachable while the trigger's fast path and the checks above agree; refuse rather than pass.
+  RAISE EXCEPTION 'event refused by the append check, but no rule names why'
+    USING ERRCODE = 'internal_error';
+END;
+$$;
+
+REVOKE EXECUTE ON FUNCTION eventlog._refuse_append(eventlog.events) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION eventlog._refuse_append(eventlog.events) TO eventlog_writer, eventlog_admin;
+
+COMMENT ON FUNCTION eventlog._refuse_append(eventlog.events) IS
+  'Raises the refusal for an event row that the append check does not let into the log.';
+
+-- The fast path is one expression of built-in functions, evaluated with a plan cached per
+-- session. This function has no SET search_path, on purpose: that clause costs a search-path
+-- switch on every row (measured, docs/ordering.md). It is not SECURITY DEFINER, so it runs with
+-- the inserting role's rights, and every function, operator and type in it is schema-qualified,
+-- so a caller's search_path (a shadowing operator in a schema listed before pg_catalog) cannot
+-- change what it checks. test/pgtap/events/ has the test that tries.
+CREATE FUNCTION eventlog.tg_events__check_append()
+RETURNS trigger
+LANGUAGE plpgsql VOLATILE
+AS $$
+BEGIN
+  -- OPERATOR(...) binds like any user-defined operator (left to right, one level), so every
+  -- comparison is parenthesised.
+  IF (NEW.tx_order OPERATOR(pg_catalog.=)
+        (pg_catalog.pg_current_xact_id()::pg_catalog.text::pg_catalog.int8 OPERATOR(pg_catalog.+) eventlog._clock_offset()))
+     AND NEW.version IS NULL
+     AND (pg_catalog.jsonb_typeof(NEW.payload) OPERATOR(pg_catalog.=) 'object'::pg_catalog.text)
+     AND (pg_catalog.jsonb_typeof(NEW.metadata) OPERATOR(pg_catalog.=) 'object'::pg_catalog.text)
+     AND (NEW.event_type OPERATOR(pg_catalog.<>) ''::pg_catalog.text)
+     AND (pg_catalog.length(NEW.event_type) OPERATOR(pg_catalog.<=) 200)
+     AND (NEW.event_type OPERATOR(pg_catalog.!~) '[[:cntrl:]]'::pg_catalog.text)
+     AND (NEW.stream IS NULL
+          OR ((NEW.stream OPERATOR(pg_catalog.<>) ''::pg_catalog.text)
+              AND (pg_catalog.length(NEW.stream) OPERATOR(pg_catalog.<=) 200)
+              AND (NEW.stream OPERATOR(pg_catalog.!~) '[[:cntrl:]]'::pg_catalog.text))) THEN
+    RETURN NEW;
+  END IF;
+  PERFORM eventlog._refuse_append(NEW);
+  RETURN NULL;
+END;
+$$;
+
+REVOKE EXECUTE ON FUNCTION eventlog.tg_events__check_append() FROM PUBLIC;
+
+COMMENT ON FUNCTION eventlog.tg_events__check_append() IS
+  'Trigger function: lets a valid new event through, refuses a bad one or one that sets its own position or version.';
+
+CREATE TRIGGER _100_check_append
+  BEFORE INSERT ON eventlog.events
+  FOR EACH ROW EXECUTE FUNCTION eventlog.tg_events__check_append();
+
+-- Runs after the check (same-event triggers fire in name order), so the stream name is valid.
+-- SECURITY DEFINER: writers have no rights on eventlog.streams.
+CREATE FUNCTION eventlog.tg_events__assign_stream_version()
+RETURNS trigger
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  INSERT INTO eventlog.streams AS s (stream, version)
+  VALUES (NEW.stream, 1)
+  ON CONFLICT ON CONSTRAINT streams_pkey DO UPDATE SET version = s.version + 1
+  RETURNING s.version INTO NEW.version;
+  RETURN NEW;
+END;
+$$;
+
+REVOKE EXECUTE ON FUNCTION eventlog.tg_events__assign_stream_version() FROM PUBLIC;
+
+COMMENT ON FUNCTION eventlog.tg_events__assign_stream_version() IS
+  'Trigger function: gives a new event with a stream that stream''s next version.';
+
+CREATE TRIGGER _200_assign_stream_version
+  BEFORE INSERT ON eventlog.events
+  FOR EACH ROW
+  WHEN (NEW.stream IS NOT NULL)
+  EXECUTE FUNCTION eventlog.tg_events__assign_stream_version();
+
+ALTER TABLE eventlog.events ENABLE ALWAYS TRIGGER _100_check_append;
+ALTER TABLE eventlog.events ENABLE ALWAYS TRIGGER _200_assign_stream_version;
+
+ALTER TABLE eventlog.events
+  ALTER COLUMN tx_order SET DEFAULT (pg_catalog.pg_current_xact_id()::text::bigint + eventlog._clock_offset());
+
+-- Writers name only these columns. SELECT lets INSERT ... RETURNING give the new rows back.
+GRANT INSERT (event_type, stream, payload, metadata) ON eventlog.events TO eventlog_writer, eventlog_admin;
+GRANT SELECT ON eventlog.events TO eventlog_writer;
