@@ -1,6 +1,8 @@
 -- Named clients (server-side cursors). One row per client and group member: the log position
 -- (tx_order, etag) of the last event delivered to it. A plain client is a group of one
 -- (members = 1, member = 0); a consumer group of N members has N rows. See docs/cursors.md.
+-- peeked_tx_order/_etag: the end of the furthest batch peek_event has returned to this row since
+-- it was created or sought; ack_event accepts only etags between the cursor and it.
 --
 -- Only the client functions write here; they run as the table owner and check the caller against
 -- owner_role. Moving a cursor changes no indexed column, so it is a HOT update; the fillfactor
@@ -14,6 +16,8 @@ CREATE TABLE eventlog.client_cursors (
   etag bigint NOT NULL,
   previous_tx_order bigint NOT NULL DEFAULT -1,
   previous_etag bigint NOT NULL DEFAULT 0,
+  peeked_tx_order bigint NOT NULL DEFAULT -1,
+  peeked_etag bigint NOT NULL DEFAULT 0,
   owner_role name NOT NULL,
   created_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
   moved_at timestamptz,
@@ -38,6 +42,10 @@ COMMENT ON COLUMN eventlog.client_cursors.previous_tx_order IS
   'tx_order of the position before the last move by get_event: its batch began after it.';
 COMMENT ON COLUMN eventlog.client_cursors.previous_etag IS
   'etag of the position before the last move by get_event: its batch began after it.';
+COMMENT ON COLUMN eventlog.client_cursors.peeked_tx_order IS
+  'tx_order of the last event of the furthest batch peek_event returned since the cursor was created or sought; -1 if none.';
+COMMENT ON COLUMN eventlog.client_cursors.peeked_etag IS
+  'etag of the last event of the furthest batch peek_event returned since the cursor was created or sought; ack_event accepts etags up to it.';
 COMMENT ON COLUMN eventlog.client_cursors.owner_role IS
   'Role the client belongs to: the role that first used it; members of it and of eventlog_admin may use it too.';
 COMMENT ON COLUMN eventlog.client_cursors.created_at IS

@@ -2,9 +2,15 @@
 -- at-least-once delivery to work done outside the database: peek, do the work, ack the last etag;
 -- a consumer that dies in between gets the same events from its next peek.
 --
--- Like get_event, the first use creates the client (or the group shape) at the beginning: that is
--- its only write, so a consumer that only peeks and acks can start on its own. Peeking an existing
--- client writes nothing and takes no lock; it also works on a hot standby.
+-- So that ack_event accepts exactly the etags it handed out, a peek whose batch reaches past the
+-- end of every earlier peek since the cursor was created or sought records that end on the cursor
+-- row (peeked_tx_order/_etag, a HOT update that commits like a cursor move, see
+-- _relax_cursor_commit). Peeking the same batch again, or an empty batch, writes nothing. In a
+-- read-only transaction (a hot standby, SET TRANSACTION READ ONLY) nothing is recorded: the events
+-- are returned, but ack_event will not accept them.
+--
+-- Like get_event, the first use creates the client (or the group shape) at the beginning, so a
+-- consumer that only peeks and acks can start on its own.
 CREATE FUNCTION eventlog.peek_event(
   client text,
   max_rows integer DEFAULT 1,
@@ -18,6 +24,10 @@ SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
   v_cursor eventlog.client_cursors;
+  v_horizon bigint;
+  v_relaxed text;
+  v_to_tx_order bigint;
+  v_to_etag bigint;
 BEGIN
   IF peek_event.max_rows IS NULL OR peek_event.max_rows < 1 OR peek_event.max_rows > 10000 THEN
     RAISE EXCEPTION 'max_rows must be between 1 and 10000, got %', coalesce(peek_event.max_rows::text, 'NULL')
@@ -32,17 +42,64 @@ BEGIN
     AND c.members = peek_event.members
     AND c.member = peek_event.member;
   IF NOT FOUND THEN
-    PERFORM eventlog._relax_cursor_commit();
+    v_relaxed := eventlog._relax_cursor_commit();
     v_cursor := eventlog._open_client(peek_event.client, peek_event.member, peek_event.members);
   ELSIF v_cursor.owner_role <> coalesce(NULLIF(pg_catalog.current_setting('role'), 'none'), session_user) THEN
     PERFORM eventlog._check_client_access(v_cursor.client, v_cursor.owner_role);
+  END IF;
+
+  -- The end of the batch: the max_rows-th event of the share after the cursor, else the last one.
+  v_horizon := coalesce(eventlog._read_horizon(), 9223372036854775807);
+  SELECT batch_end.tx_order, batch_end.etag INTO v_to_tx_order, v_to_etag
+  FROM (
+    (SELECT e.tx_order, e.etag
+     FROM eventlog.events AS e
+     WHERE (e.tx_order, e.etag) > (v_cursor.tx_order, v_cursor.etag)
+       AND e.tx_order < v_horizon
+       AND (peek_event.members = 1
+            OR CASE WHEN e.stream IS NULL THEN 0
+                    ELSE pg_catalog.abs(pg_catalog.hashtextextended(e.stream, 0) % peek_event.members) END = peek_event.member)
+     ORDER BY e.tx_order, e.etag
+     OFFSET peek_event.max_rows - 1
+     LIMIT 1)
+    UNION ALL
+    (SELECT e.tx_order, e.etag
+     FROM eventlog.events AS e
+     WHERE (e.tx_order, e.etag) > (v_cursor.tx_order, v_cursor.etag)
+       AND e.tx_order < v_horizon
+       AND (peek_event.members = 1
+            OR CASE WHEN e.stream IS NULL THEN 0
+                    ELSE pg_catalog.abs(pg_catalog.hashtextextended(e.stream, 0) % peek_event.members) END = peek_event.member)
+     ORDER BY e.tx_order DESC, e.etag DESC
+     LIMIT 1)
+    LIMIT 1
+  ) AS batch_end;
+  IF v_to_etag IS NULL THEN
+    IF v_relaxed IS NOT NULL AND pg_catalog.pg_current_xact_id_if_assigned() IS NULL THEN
+      PERFORM pg_catalog.set_config('synchronous_commit', v_relaxed, true);
+    END IF;
+    RETURN;
+  END IF;
+
+  -- Record what was handed out, unless an earlier peek reached as far already.
+  IF (v_to_tx_order, v_to_etag) > (v_cursor.peeked_tx_order, v_cursor.peeked_etag)
+     AND pg_catalog.current_setting('transaction_read_only') = 'off' THEN
+    IF v_relaxed IS NULL THEN
+      v_relaxed := eventlog._relax_cursor_commit();
+    END IF;
+    UPDATE eventlog.client_cursors AS c
+    SET peeked_tx_order = v_to_tx_order, peeked_etag = v_to_etag
+    WHERE c.client = peek_event.client
+      AND c.members = peek_event.members
+      AND c.member = peek_event.member
+      AND (c.peeked_tx_order, c.peeked_etag) < (v_to_tx_order, v_to_etag);
   END IF;
 
   RETURN QUERY
     SELECT e.*
     FROM eventlog.events AS e
     WHERE (e.tx_order, e.etag) > (v_cursor.tx_order, v_cursor.etag)
-      AND e.tx_order < (SELECT coalesce(eventlog._read_horizon(), 9223372036854775807))
+      AND (e.tx_order, e.etag) <= (v_to_tx_order, v_to_etag)
       AND (peek_event.members = 1
            OR CASE WHEN e.stream IS NULL THEN 0
                    ELSE pg_catalog.abs(pg_catalog.hashtextextended(e.stream, 0) % peek_event.members) END = peek_event.member)
@@ -55,4 +112,4 @@ REVOKE EXECUTE ON FUNCTION eventlog.peek_event(text, integer, integer, integer) 
 GRANT EXECUTE ON FUNCTION eventlog.peek_event(text, integer, integer, integer) TO eventlog_reader, eventlog_admin;
 
 COMMENT ON FUNCTION eventlog.peek_event(text, integer, integer, integer) IS
-  'The events get_event would return for this client (or group member), without moving its cursor; first use creates the client at the beginning.';
+  'The events get_event would return for this client (or group member), without moving its cursor; records the end of the batch for ack_event; first use creates the client at the beginning.';

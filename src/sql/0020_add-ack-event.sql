@@ -1,10 +1,13 @@
--- ack_event: moves the client's cursor to an etag that peek_event could have returned to it, i.e.
--- an event after the cursor, below the read horizon, in this member's share, and among the next
--- 10000 such events (the most one peek returns). Anything else is refused, nothing is written:
+-- ack_event: moves the client's cursor to an etag that peek_event returned to it and that the
+-- cursor has not passed yet. peek_event records on the cursor row the end of the furthest batch it
+-- returned (peeked_tx_order/_etag; seek_client clears it), so "returned" is known exactly: an
+-- event after the cursor, up to that end, in this member's share. Below the read horizon the log is
+-- final, so no event can appear in that range later, and every event of the share in it was in
+-- some peek's batch. Anything else is refused, nothing is written:
 --   EL001  the etag is not in the log;
 --   EL010  the etag is behind the cursor: already acknowledged (moving back is seek_client's job);
 --   EL011  the etag was never delivered to this client: not yet deliverable, another member's
---          event, or further ahead than peek_event reaches.
+--          event, or past the end of what peek_event has returned.
 -- Acknowledging the cursor's own etag again is a no-op and writes nothing, so a retried ack is
 -- harmless. An unknown client is refused (42704): peek_event creates clients, ack_event does not.
 CREATE FUNCTION eventlog.ack_event(
@@ -21,7 +24,6 @@ DECLARE
   v_cursor eventlog.client_cursors;
   v_tx_order bigint;
   v_stream text;
-  v_ahead bigint;
 BEGIN
   IF ack_event.etag IS NULL THEN
     RAISE EXCEPTION 'etag must not be NULL'
@@ -74,14 +76,14 @@ BEGIN
   END IF;
   IF (v_tx_order, ack_event.etag) < (v_cursor.tx_order, v_cursor.etag) THEN
     RAISE EXCEPTION 'etag % is behind the cursor of client % (at etag %)', ack_event.etag,
-        pg_catalog.quote_literal(ack_event.client), v_cursor.etag
+        eventlog._display(ack_event.client), v_cursor.etag
       USING ERRCODE = 'EL010',
             DETAIL = 'Events up to etag ' || v_cursor.etag || ' are acknowledged already.',
             HINT = 'Acknowledge only events after the cursor; to move a client back, use seek_client.';
   END IF;
   IF v_tx_order >= (SELECT coalesce(eventlog._read_horizon(), 9223372036854775807)) THEN
     RAISE EXCEPTION 'etag % was never delivered to client %: it is not deliverable yet', ack_event.etag,
-        pg_catalog.quote_literal(ack_event.client)
+        eventlog._display(ack_event.client)
       USING ERRCODE = 'EL011',
             DETAIL = 'An earlier transaction is still open, so peek_event cannot return this event yet.',
             HINT = 'Acknowledge an etag that peek_event returned to this client.';
@@ -90,28 +92,23 @@ BEGIN
      AND (CASE WHEN v_stream IS NULL THEN 0
                ELSE pg_catalog.abs(pg_catalog.hashtextextended(v_stream, 0) % ack_event.members) END) <> ack_event.member THEN
     RAISE EXCEPTION 'etag % was never delivered to client %, member % of %: its stream % belongs to another member',
-        ack_event.etag, pg_catalog.quote_literal(ack_event.client), ack_event.member, ack_event.members,
-        coalesce(pg_catalog.quote_literal(v_stream), 'NULL')
+        ack_event.etag, eventlog._display(ack_event.client), ack_event.member, ack_event.members,
+        eventlog._display(v_stream)
       USING ERRCODE = 'EL011',
             HINT = 'Acknowledge an etag that peek_event returned to this member; eventlog.stream_member(stream, members) tells which member a stream belongs to.';
   END IF;
-  SELECT count(*) INTO v_ahead
-  FROM (
-    SELECT 1
-    FROM eventlog.events AS e
-    WHERE (e.tx_order, e.etag) > (v_cursor.tx_order, v_cursor.etag)
-      AND (e.tx_order, e.etag) <= (v_tx_order, ack_event.etag)
-      AND (ack_event.members = 1
-           OR CASE WHEN e.stream IS NULL THEN 0
-                   ELSE pg_catalog.abs(pg_catalog.hashtextextended(e.stream, 0) % ack_event.members) END = ack_event.member)
-    ORDER BY e.tx_order, e.etag
-    LIMIT 10001
-  ) AS ahead;
-  IF v_ahead > 10000 THEN
-    RAISE EXCEPTION 'etag % was never delivered to client %: it is more than 10000 events past the cursor (at etag %)',
-        ack_event.etag, pg_catalog.quote_literal(ack_event.client), v_cursor.etag
+  IF (v_tx_order, ack_event.etag) > (v_cursor.peeked_tx_order, v_cursor.peeked_etag) THEN
+    IF (v_cursor.peeked_tx_order, v_cursor.peeked_etag) <= (v_cursor.tx_order, v_cursor.etag) THEN
+      RAISE EXCEPTION 'etag % was never delivered to client %: no event after its cursor (at etag %) has been peeked',
+          ack_event.etag, eventlog._display(ack_event.client), v_cursor.etag
+        USING ERRCODE = 'EL011',
+              DETAIL = 'ack_event accepts only etags that peek_event returned since the client was created or last sought; a peek in a read-only transaction records nothing.',
+              HINT = 'Call peek_event first and acknowledge an etag it returned; to skip events on purpose, use seek_client.';
+    END IF;
+    RAISE EXCEPTION 'etag % was never delivered to client %: peek_event has returned events up to etag % only',
+        ack_event.etag, eventlog._display(ack_event.client), v_cursor.peeked_etag
       USING ERRCODE = 'EL011',
-            DETAIL = 'peek_event returns at most 10000 events after the cursor.',
+            DETAIL = 'Acknowledging it would skip the events after etag ' || v_cursor.peeked_etag || ' that were never delivered.',
             HINT = 'Acknowledge an etag that peek_event returned to this client; to skip events on purpose, use seek_client.';
   END IF;
 
@@ -127,4 +124,4 @@ REVOKE EXECUTE ON FUNCTION eventlog.ack_event(text, bigint, integer, integer) FR
 GRANT EXECUTE ON FUNCTION eventlog.ack_event(text, bigint, integer, integer) TO eventlog_reader, eventlog_admin;
 
 COMMENT ON FUNCTION eventlog.ack_event(text, bigint, integer, integer) IS
-  'Moves the client''s (or group member''s) cursor to etag, an event peek_event returned to it; refuses etags it was never given or already acknowledged.';
+  'Moves the client''s (or group member''s) cursor to etag, an event peek_event returned to it; refuses etags it was never given or has passed.';

@@ -7,6 +7,8 @@
 -- seek_client(client, target text) for 'beginning' and 'end'. An untyped literal resolves to the
 -- text overload, which also reads numbers as etags and anything else as a timestamp, so
 -- seek_client('c', '2024-05-01') and seek_client('c', '1005') do what they say.
+-- A seek also forgets what peek_event returned (peeked_tx_order/_etag): ack_event then accepts
+-- only etags peeked after the seek.
 
 CREATE FUNCTION eventlog.seek_client(client text, etag bigint)
 RETURNS bigint
@@ -36,8 +38,11 @@ BEGIN
     END IF;
   END IF;
 
+  -- What peek_event handed out before no longer counts: after a seek back, acknowledging an etag
+  -- of an earlier peek would skip the events the seek is meant to deliver again.
   UPDATE eventlog.client_cursors AS c
-  SET tx_order = v_tx_order, etag = seek_client.etag, moved_at = pg_catalog.now()
+  SET tx_order = v_tx_order, etag = seek_client.etag, peeked_tx_order = -1, peeked_etag = 0,
+      moved_at = pg_catalog.now()
   WHERE c.client = seek_client.client;
   RETURN seek_client.etag;
 END;
@@ -130,7 +135,7 @@ BEGIN
     v_at := seek_client.target::timestamptz;
   EXCEPTION
     WHEN data_exception THEN
-      RAISE EXCEPTION 'seek target % is not ''beginning'', ''end'', an etag or a timestamp', pg_catalog.quote_literal(seek_client.target)
+      RAISE EXCEPTION 'seek target % is not ''beginning'', ''end'', an etag or a timestamp', eventlog._display(seek_client.target)
         USING ERRCODE = 'invalid_parameter_value',
               HINT = 'For example seek_client(''billing'', ''end'') or seek_client(''billing'', ''2024-05-01 12:00+00'').';
   END;
