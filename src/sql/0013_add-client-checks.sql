@@ -13,7 +13,7 @@ AS $$
 BEGIN
   PERFORM eventlog._check_name('client', _check_client_name.client);
   IF _check_client_name.client ~ '^[[:space:]]*[-+]?[0-9]+[[:space:]]*$' THEN
-    RAISE EXCEPTION 'client name % reads as an etag', pg_catalog.quote_literal(_check_client_name.client)
+    RAISE EXCEPTION 'client name % reads as an etag', eventlog._display(_check_client_name.client)
       USING ERRCODE = 'invalid_parameter_value',
             HINT = 'get_event(''1005'') reads after etag 1005; give clients names that are not numbers, e.g. ''billing-1''.';
   END IF;
@@ -72,11 +72,11 @@ BEGIN
   SELECT pg_catalog.string_agg(s.members::text, ', ' ORDER BY s.members) INTO v_shapes
   FROM (SELECT DISTINCT c.members FROM eventlog.client_cursors AS c WHERE c.client = _raise_unknown_client.client) AS s;
   IF v_shapes IS NULL THEN
-    RAISE EXCEPTION 'client % does not exist', pg_catalog.quote_literal(_raise_unknown_client.client)
+    RAISE EXCEPTION 'client % does not exist', eventlog._display(_raise_unknown_client.client)
       USING ERRCODE = 'undefined_object',
             HINT = 'get_event and peek_event create a client on first use; eventlog.clients lists the clients you may use.';
   END IF;
-  RAISE EXCEPTION 'client % has no cursor for members = %', pg_catalog.quote_literal(_raise_unknown_client.client),
+  RAISE EXCEPTION 'client % has no cursor for members = %', eventlog._display(_raise_unknown_client.client),
       _raise_unknown_client.members
     USING ERRCODE = 'undefined_object',
           DETAIL = 'It has cursors for members = ' || v_shapes || '.',

@@ -32,10 +32,12 @@ BEGIN
                   AND pg_catalog.pg_has_role(v_caller, r.oid, 'MEMBER')) THEN
     RETURN;
   END IF;
-  RAISE EXCEPTION 'client % belongs to role %, not to %', pg_catalog.quote_literal(_check_client_access.client),
+  RAISE EXCEPTION 'client % belongs to role %, not to %', eventlog._display(_check_client_access.client),
       pg_catalog.quote_ident(_check_client_access.owner_role), pg_catalog.quote_ident(v_caller)
     USING ERRCODE = 'insufficient_privilege',
-          HINT = 'Use a client name of your own, or act as a member of the owning role (SET ROLE); members of eventlog_admin may use every client.';
+          HINT = 'To share it, grant the owning role: GRANT ' || pg_catalog.quote_ident(_check_client_access.owner_role)
+                 || ' TO ' || pg_catalog.quote_ident(v_caller)
+                 || '; or use a client name of your own. Members of eventlog_admin may use every client.';
 END;
 $$;
 

@@ -33,7 +33,7 @@ BEGIN
     RETURN NULL;
   ELSIF v_mode NOT IN ('', 'off', 'false', 'no', '0') THEN
     RAISE EXCEPTION 'eventlog.synchronous_cursors must be auto, on or off, got %',
-        pg_catalog.quote_literal(pg_catalog.current_setting('eventlog.synchronous_cursors'))
+        eventlog._display(pg_catalog.current_setting('eventlog.synchronous_cursors'))
       USING ERRCODE = 'invalid_parameter_value',
             HINT = 'RESET eventlog.synchronous_cursors for the default (off); see docs/cursors.md.';
   END IF;

@@ -4,7 +4,7 @@
 --
 -- Overloads: an untyped literal resolves to text, so get_event('billing') lands here while
 -- get_event(1005) still means an etag. Untyped arguments that read as an etag (get_event('1005'),
--- get_event(NULL), a driver's untyped $1) land here too; they are handed to
+-- a driver's untyped $1) land here too; they are handed to
 -- get_event(after_etag, max_rows) before anything is written, which is what such callers
 -- meant before clients existed, and which works on a hot standby.
 --
@@ -59,11 +59,17 @@ BEGIN
     PERFORM eventlog._check_group(get_event.member, get_event.members);
   END IF;
 
-  -- An etag given as text (get_event('1005'), a driver's untyped $1, NULL) reads by position, as
+  -- NULL is neither a client nor an etag; say so in terms of the argument the caller passed.
+  IF get_event.client IS NULL THEN
+    RAISE EXCEPTION 'client must not be NULL'
+      USING ERRCODE = 'null_value_not_allowed',
+            HINT = 'Pass a client name, or an etag as a number to read by position: get_event(0::bigint) is the beginning.';
+  END IF;
+  -- An etag given as text (get_event('1005'), a driver's untyped $1) reads by position, as
   -- before clients existed (no client can have such a name: _check_client_name). Decided before
   -- anything writes, so that such reads also work where nothing may be written: on a hot standby.
   IF get_event.members = 1
-     AND (get_event.client IS NULL OR get_event.client ~ '^[[:space:]]*[-+]?[0-9]+[[:space:]]*$') THEN
+     AND get_event.client ~ '^[[:space:]]*[-+]?[0-9]+[[:space:]]*$' THEN
     RETURN QUERY SELECT * FROM eventlog.get_event(get_event.client::bigint, get_event.max_rows);
     RETURN;
   END IF;

@@ -19,17 +19,18 @@ BEGIN
   END IF;
   SELECT r.oid INTO v_role FROM pg_catalog.pg_roles AS r WHERE r.rolname = set_client_owner.owner_role;
   IF NOT FOUND THEN
-    RAISE EXCEPTION 'role % does not exist', pg_catalog.quote_ident(set_client_owner.owner_role)
+    RAISE EXCEPTION 'role % does not exist', eventlog._display(set_client_owner.owner_role)
       USING ERRCODE = 'undefined_object',
             HINT = 'Create the role first, and grant it eventlog_reader so that it can read the client.';
   END IF;
   IF NOT (pg_catalog.pg_has_role(v_caller, v_role, 'MEMBER')
           OR pg_catalog.pg_has_role(v_caller, 'eventlog_admin', 'MEMBER')) THEN
     RAISE EXCEPTION 'cannot give client % to role %: % is not a member of it',
-        pg_catalog.quote_literal(set_client_owner.client), pg_catalog.quote_ident(set_client_owner.owner_role),
+        eventlog._display(set_client_owner.client), pg_catalog.quote_ident(set_client_owner.owner_role),
         pg_catalog.quote_ident(v_caller)
       USING ERRCODE = 'insufficient_privilege',
-            HINT = 'Act as a member of the new owner role, or ask a member of eventlog_admin.';
+            HINT = 'Grant the new owner role to the caller first: GRANT ' || pg_catalog.quote_ident(set_client_owner.owner_role)
+                   || ' TO ' || pg_catalog.quote_ident(v_caller) || '; or ask a member of eventlog_admin.';
   END IF;
   UPDATE eventlog.client_cursors AS c
   SET owner_role = set_client_owner.owner_role

@@ -60,5 +60,48 @@ t.test('synchronous_commit after a cursor move, per mode and protocol', async (t
   await c.query('SET eventlog.synchronous_cursors = on');
   t.same(await both(`SELECT * FROM eventlog.get_event('c', 1)`), { rows: 1, s: 'on' },
     'synchronous_cursors = on: even autocommit cursor moves commit as configured');
+  await c.query(`SET eventlog.synchronous_cursors = 'ON'`);
+  t.same(await both(`SELECT * FROM eventlog.get_event('c', 1)`), { rows: 1, s: 'on' },
+    `'ON' in capitals (quoted, so the parser keeps the case) is mode on`);
+
+  // Each value below leaves an explicit transaction with a $1 call relaxed (off, the default) or
+  // not (auto), so it tells the two apart.
+  const explicitRead = async () => {
+    await c.query('BEGIN');
+    await c.query(`SELECT * FROM eventlog.get_event($1, 1)`, ['c']);
+    const s = await setting(c);
+    await c.query('ROLLBACK');
+    return s;
+  };
+  await c.query(`SET eventlog.synchronous_cursors = ' AUTO '`);
+  t.equal(await explicitRead(), 'on', `' AUTO ' (any case, spaces) is mode auto`);
+  await c.query(`SET eventlog.synchronous_cursors = ''`);
+  t.equal(await explicitRead(), 'off', `'' is the default, off (not auto)`);
   await c.query('RESET eventlog.synchronous_cursors');
+  t.equal(await explicitRead(), 'off', 'RESET is the default, off');
+});
+
+// Install sets no database-wide default (it touches nothing outside its schema), so SHOW knows
+// the setting only once something sets it; docs/cursors.md gives the one-line opt-in.
+t.test('SHOW eventlog.synchronous_cursors: unset by install, shown once the database sets it', async (t) => {
+  const db = await freshDatabase(t, { install: true });
+  await db.query(`SELECT eventlog.log_event(jsonb_build_object('n', g)) FROM generate_series(1, 3) AS g`);
+  const fresh = await db.connect();
+  await t.rejects(fresh.query('SHOW eventlog.synchronous_cursors'), { code: '42704' },
+    'a fresh session does not know the setting');
+  t.equal((await fresh.query(`SELECT current_setting('eventlog.synchronous_cursors', true) AS s`)).rows[0].s, null,
+    'current_setting(…, true) shows it unset: the default, off');
+  await fresh.end();
+
+  // The docs suggest "= off" (the default made visible); auto here, so that its effect can be seen.
+  await db.query(`ALTER DATABASE ${fresh.escapeIdentifier(db.name)} SET eventlog.synchronous_cursors = auto`);
+  const later = await db.connect();
+  t.equal((await later.query('SHOW eventlog.synchronous_cursors')).rows[0]['eventlog.synchronous_cursors'], 'auto',
+    'after ALTER DATABASE … SET eventlog.synchronous_cursors, a new session shows it');
+  await later.query('SET synchronous_commit = on');
+  await later.query('BEGIN');
+  await later.query(`SELECT * FROM eventlog.get_event($1, 1)`, ['c']);
+  t.equal(await setting(later), 'on', 'and the functions follow it (auto: an explicit transaction commits as configured)');
+  await later.query('ROLLBACK');
+  await later.end();
 });

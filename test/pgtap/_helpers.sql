@@ -187,3 +187,25 @@ $$;
 
 COMMENT ON FUNCTION eventlog_test.append_committed_at(bigint, timestamptz, jsonb) IS
   'Fixture: append_committed for a transaction that began at ctime; returns the etags.';
+
+-- throws_ok checks the SQLSTATE and the message; this gives the HINT of the error a query raises
+-- (NULL when it raises none, or does not raise).
+CREATE OR REPLACE FUNCTION eventlog_test.hint_of(query text)
+RETURNS text
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  v_hint text;
+BEGIN
+  EXECUTE hint_of.query;
+  RETURN NULL;
+EXCEPTION
+  WHEN OTHERS THEN
+    GET STACKED DIAGNOSTICS v_hint = PG_EXCEPTION_HINT;
+    RETURN NULLIF(v_hint, '');
+END;
+$$;
+
+COMMENT ON FUNCTION eventlog_test.hint_of(text) IS
+  'Fixture: the HINT of the error query raises; NULL if none.';

@@ -1,5 +1,5 @@
 BEGIN;
-SELECT plan(7);
+SELECT plan(8);
 SELECT eventlog_test.reset();
 SELECT eventlog_test.reset_clients();
 
@@ -31,10 +31,15 @@ SELECT throws_ok(
   'client ''alice-feed'' belongs to role eventlog_test_alice, not to eventlog_test_bob',
   'another reader may not read it'
 );
+SELECT is(
+  eventlog_test.hint_of($$SELECT eventlog_test.etags_as('eventlog_test_bob', 'SELECT * FROM eventlog.get_event(''alice-feed'')')$$),
+  'To share it, grant the owning role: GRANT eventlog_test_alice TO eventlog_test_bob; or use a client name of your own. Members of eventlog_admin may use every client.',
+  'the refusal hints at the role to grant'
+);
 SELECT throws_ok(
   $$SELECT eventlog_test.etags_as('eventlog_test_bob', 'SELECT * FROM eventlog.get_event(''alice-feed'', 1, 0, 2)')$$,
   '42501',
-  NULL,
+  'client ''alice-feed'' belongs to role eventlog_test_alice, not to eventlog_test_bob',
   'nor start a consumer group on it'
 );
 SELECT is(

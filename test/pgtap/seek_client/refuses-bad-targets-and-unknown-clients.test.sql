@@ -1,5 +1,5 @@
 BEGIN;
-SELECT plan(10);
+SELECT plan(11);
 SELECT eventlog_test.reset();
 SELECT eventlog_test.reset_clients();
 
@@ -18,11 +18,19 @@ SELECT throws_ok($$SELECT eventlog.seek_client('alice-feed', -1)$$, '22023', 'et
 SELECT throws_ok($$SELECT eventlog.seek_client('alice-feed', NULL::bigint)$$, '22004', 'etag must not be NULL', 'a NULL etag');
 SELECT throws_ok($$SELECT eventlog.seek_client('alice-feed', NULL::timestamptz)$$, '22004', 'at must not be NULL', 'a NULL time');
 SELECT throws_ok($$SELECT eventlog.seek_client('alice-feed', NULL)$$, '22004', 'target must not be NULL', 'an untyped NULL');
+SELECT throws_ok($$SELECT eventlog.seek_client('alice-feed', E'end\x7f')$$, '22023',
+  E'seek target ''end\\x7F'' is not ''beginning'', ''end'', an etag or a timestamp', 'a target as typed, its control character escaped');
+SELECT eventlog_test.etags_as('eventlog_test_bob', $$SELECT * FROM eventlog.get_event('bob-feed')$$);
+SELECT is(
+  eventlog_test.etags_as('eventlog_test_bob', $$SELECT eventlog.seek_client('bob-feed', 'beginning') AS etag$$),
+  ARRAY[0::bigint],
+  'a reader-only role may seek a client of its own'
+);
 SELECT throws_ok(
   $$SELECT eventlog_test.etags_as('eventlog_test_bob', 'SELECT eventlog.seek_client(''alice-feed'', ''end'') AS etag')$$,
-  '42501', NULL, 'another role''s client'
+  '42501', 'client ''alice-feed'' belongs to role eventlog_test_alice, not to eventlog_test_bob',
+  'but not another role''s client'
 );
-SELECT is((SELECT etag FROM eventlog.client_cursors WHERE client = 'alice-feed'), (SELECT min(etag) FROM eventlog.events), 'no refusal moved the cursor');
 
 SELECT * FROM finish();
 ROLLBACK;
