@@ -209,3 +209,23 @@ $$;
 
 COMMENT ON FUNCTION eventlog_test.hint_of(text) IS
   'Fixture: the HINT of the error query raises; NULL if none.';
+
+-- Runs one statement as another role (SET LOCAL ROLE), for statements that return no etags
+-- (UPDATE, TRUNCATE, ...). When the statement raises, the enclosing throws_ok's subtransaction
+-- rolls the role back with it.
+CREATE OR REPLACE FUNCTION eventlog_test.run_as(role_name name, statement text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  v_previous text := pg_catalog.current_setting('role');
+BEGIN
+  PERFORM pg_catalog.set_config('role', run_as.role_name, true);
+  EXECUTE run_as.statement;
+  PERFORM pg_catalog.set_config('role', v_previous, true);
+END;
+$$;
+
+COMMENT ON FUNCTION eventlog_test.run_as(name, text) IS
+  'Fixture: runs statement as role_name.';
