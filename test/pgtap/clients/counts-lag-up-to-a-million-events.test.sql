@@ -1,0 +1,26 @@
+-- The README: lag_events is counted over at most the next 1,000,000 events of the log. This file
+-- writes 1,000,005 small events (a few seconds), inside its transaction like every other.
+BEGIN;
+SELECT plan(3);
+SELECT eventlog_test.reset();
+SELECT eventlog_test.reset_clients();
+
+SELECT count(*) FROM eventlog.peek_event('behind', 1);
+SELECT count(*) FROM eventlog.peek_event('near-the-end', 1);
+INSERT INTO eventlog.events (tx_order, payload) SELECT 10, '{}' FROM generate_series(1, 1000005);
+SELECT eventlog.seek_client('near-the-end', (SELECT etag FROM eventlog.events ORDER BY etag OFFSET 999999 LIMIT 1));
+
+SELECT is((SELECT count(*) FROM eventlog.events), 1000005::bigint, 'setup: 1,000,005 committed events');
+SELECT is(
+  (SELECT lag_events FROM eventlog.clients WHERE client = 'behind'),
+  1000000::bigint,
+  'a client at the beginning shows a lag of 1,000,000: the count stops there'
+);
+SELECT is(
+  (SELECT lag_events FROM eventlog.clients WHERE client = 'near-the-end'),
+  5::bigint,
+  'below the cap the count is exact'
+);
+
+SELECT * FROM finish();
+ROLLBACK;
