@@ -402,6 +402,7 @@ async function startLocal({ persistent, log }: { persistent: boolean; log: (m: s
         'wal_level = logical',
         'max_replication_slots = 10',
         'max_wal_senders = 10',
+        'max_prepared_transactions = 10',
         ...(persistent ? [] : ['fsync = off', 'synchronous_commit = off', 'full_page_writes = off']),
       ];
       await fs.appendFile(path.join(dataDir, 'postgresql.conf'), '\n' + settings.join('\n') + '\n');
@@ -522,7 +523,7 @@ async function startDocker({ persistent, log }: { persistent: boolean; log: (m: 
   } else {
     args.push('--rm', '--tmpfs', '/var/lib/postgresql/data');
   }
-  const command = ['-c', 'wal_level=logical', ...(persistent ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off'])];
+  const command = ['-c', 'wal_level=logical', '-c', 'max_prepared_transactions=10', ...(persistent ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off'])];
   const id = (await quiet`docker run ${args} ${image} ${command}`).stdout.trim();
   const removeSync = () => void spawnSync('docker', ['rm', '-f', id], { stdio: 'ignore' });
   const unregister = persistent ? () => {} : onExit(removeSync, async () => void (await quiet({ nothrow: true })`docker rm -f ${id}`));
