@@ -81,7 +81,10 @@ BEGIN
     RETURN;
   END IF;
 
-  -- Record what was handed out, unless an earlier peek reached as far already.
+  -- Record what was handed out, unless an earlier peek reached as far already. Only while the
+  -- cursor is where this peek read from, or further on: if a concurrent seek_client moved it back
+  -- (this UPDATE waited for it and sees its row), the batch does not cover what lies between the
+  -- new position and the batch, so recording it would let an ack skip those events.
   IF (v_to_tx_order, v_to_etag) > (v_cursor.peeked_tx_order, v_cursor.peeked_etag)
      AND pg_catalog.current_setting('transaction_read_only') = 'off' THEN
     IF v_relaxed IS NULL THEN
@@ -92,7 +95,8 @@ BEGIN
     WHERE c.client = peek_event.client
       AND c.members = peek_event.members
       AND c.member = peek_event.member
-      AND (c.peeked_tx_order, c.peeked_etag) < (v_to_tx_order, v_to_etag);
+      AND (c.peeked_tx_order, c.peeked_etag) < (v_to_tx_order, v_to_etag)
+      AND (c.tx_order, c.etag) >= (v_cursor.tx_order, v_cursor.etag);
   END IF;
 
   RETURN QUERY

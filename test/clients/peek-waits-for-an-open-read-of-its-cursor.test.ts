@@ -62,3 +62,25 @@ t.test('under REPEATABLE READ the waiting peek fails with 40001', async (t) => {
   await t.rejects(peek, { code: '40001' }, 'and fails with a serialization error once the reader commits');
   await peeker.query('ROLLBACK');
 });
+
+t.test('a peek that waited for a seek back records nothing, so its batch cannot skip what the seek redelivers', async (t) => {
+  const db = await freshDatabase(t, { install: true });
+  await db.query(`SELECT eventlog.log_event(jsonb_build_object('n', g)) FROM generate_series(1, 6) AS g`);
+  const seeker = await db.connect();
+  const peeker = await db.connect();
+  const observer = await db.connect();
+  const [{ pid }] = (await peeker.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows;
+  await peeker.query(`SELECT count(*) FROM eventlog.get_event('c', 3)`);
+
+  await seeker.query('BEGIN');
+  await seeker.query(`SELECT eventlog.seek_client('c', 'beginning')`);
+  const peek = peeker.query(`SELECT etag, payload FROM eventlog.peek_event('c', 2)`);
+  t.ok(await waitingOnLock(observer, pid), 'the peek waits for the seek');
+  await seeker.query('COMMIT');
+  const rows = (await peek).rows as { etag: string; payload: { n: number } }[];
+  t.same(ns(rows), [4, 5], 'it returns the batch after the cursor it read');
+  await t.rejects(peeker.query('SELECT eventlog.ack_event($1, $2::bigint)', ['c', rows[1].etag]), { code: 'EL011' },
+    'but its end cannot be acknowledged: that would skip events 1 to 3, which the seek delivers again');
+  t.same(ns((await peeker.query(`SELECT payload FROM eventlog.peek_event('c', 10)`)).rows), [1, 2, 3, 4, 5, 6],
+    'the next peek starts at the beginning');
+});
