@@ -30,6 +30,9 @@ t.test('peek_event on a hot standby returns events and records nothing', async (
   const onStandby = await connect(standby.urlOf(dbUrl));
   const ns = (rows: { payload: { n: number } }[]) => rows.map((r) => r.payload.n);
 
+  // Cursor writes may commit without a WAL flush (synchronous_cursors); the standby catches up to
+  // the flushed WAL, so this session asks for flushed cursor writes.
+  await onPrimary.query('SET eventlog.synchronous_cursors = on');
   await onPrimary.query(`SELECT eventlog.log_event(jsonb_build_object('n', g)) FROM generate_series(1, 4) AS g`);
   await onPrimary.query(`SELECT count(*) FROM eventlog.peek_event('mailer', 1)`);  // creates the client, records event 1
   await standby.catchUp();
