@@ -5,9 +5,9 @@ SELECT eventlog_test.reset();
 CREATE TEMP TABLE committed AS SELECT * FROM eventlog_test.append_committed(10, '[{"old": true}]') AS etag;
 CREATE TEMP TABLE own AS SELECT etag FROM eventlog.log_event('{"mine": true}');
 -- A committed event after the open one, so that a reader ignoring the horizon would return it.
+CREATE TEMP TABLE own_position AS SELECT tx_order FROM eventlog.events WHERE etag = (SELECT etag FROM own);
 CREATE TEMP TABLE later AS
-  SELECT * FROM eventlog_test.append_committed(
-    (SELECT tx_order + 1 FROM eventlog.events WHERE etag = (SELECT etag FROM own)), '[{"later": true}]') AS etag;
+  SELECT * FROM eventlog_test.append_committed((SELECT tx_order + 1 FROM own_position), '[{"later": true}]') AS etag;
 
 SELECT is(
   eventlog_test.etags_after(0, 10),
