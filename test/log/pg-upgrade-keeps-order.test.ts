@@ -1,7 +1,15 @@
-// pg_upgrade into a new cluster (a new system identifier; transaction ids carried over): events
-// appended after the upgrade come after the old ones, the log clock moves to the new cluster, and
-// a reader continuing from its last etag misses nothing. Uses the local server binaries, with
-// 15 → 15 standing in for a major upgrade (pg_upgrade's steps are the same).
+// pg_upgrade into a new cluster (a new system identifier): events appended after the upgrade
+// come after the old ones, the log clock moves to the new cluster, and a reader continuing from
+// its last etag misses nothing. Uses the local server binaries, with 15 → 15 standing in for a
+// major upgrade (pg_upgrade's steps are the same).
+//
+// pg_upgrade carries the transaction ids and their epoch over, so on its own it leaves the new
+// cluster's ids ahead of every log position, and the order and resume assertions would hold
+// without the clock logic. To make them mean something, the old cluster runs at epoch 5 and the
+// new one is set back to epoch 0 after the upgrade (pg_resetwal -e; PostgreSQL stores the epoch
+// nowhere else, so the data is unaffected): the new cluster's 64-bit ids are then about 5 * 2^32
+// behind the old positions, as after a restore into a fresh cluster. Without the clock moving,
+// new events would sort before the old ones and the resumed reader would see nothing.
 import { mkdtemp, rm, chown } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,6 +21,7 @@ import { install } from '../../src/install/index.ts';
 
 const asRoot = process.getuid?.() === 0;
 const sh = $({ quiet: true, verbose: false });
+const OLD_EPOCH = 5;
 
 t.test('order, resume points and the clock survive pg_upgrade', async (t) => {
   const bindir = await findPostgresBindir();
@@ -40,6 +49,7 @@ t.test('order, resume points and the clock survive pg_upgrade', async (t) => {
   };
 
   await pgBin('initdb', ['-D', oldData, '-U', 'postgres', '-A', 'trust', '--no-sync']);
+  await pgBin('pg_resetwal', ['-e', String(OLD_EPOCH), oldData]);
   const oldPort = await freePort();
   await start(oldData, oldPort);
   const oldUrl = `postgres://postgres@127.0.0.1:${oldPort}/postgres`;
@@ -51,15 +61,18 @@ t.test('order, resume points and the clock survive pg_upgrade', async (t) => {
     await c.query(`SELECT eventlog.log_event('{"n": 4}')`);
     const read = (await c.query<{ etag: string }>('SELECT etag FROM eventlog.get_event(0, 2)')).rows;
     const sysid = (await c.query<{ s: string }>('SELECT system_identifier::text AS s FROM eventlog.clock')).rows[0].s;
-    return { resumeAfter: read[1].etag, sysid };
+    const first = (await c.query<{ p: string }>('SELECT min(tx_order)::text AS p FROM eventlog.events')).rows[0].p;
+    return { resumeAfter: read[1].etag, sysid, firstPosition: BigInt(first) };
   });
   await stop(oldData);
+  t.ok(before.firstPosition >= BigInt(OLD_EPOCH) << 32n, `the old cluster wrote at epoch ${OLD_EPOCH} (first position ${before.firstPosition})`);
 
   await pgBin('initdb', ['-D', newData, '-U', 'postgres', '-A', 'trust', '--no-sync']);
   const newPort = await freePort();
   const upgrade = await pgBin('pg_upgrade', ['-b', bindir, '-B', bindir, '-d', oldData, '-D', newData,
     '-p', String(await freePort()), '-P', String(newPort), '-s', home, '-U', 'postgres']).nothrow();
   t.equal(upgrade.exitCode, 0, upgrade.exitCode === 0 ? 'pg_upgrade succeeds' : `pg_upgrade fails: ${upgrade.stdout.slice(-1000)}${upgrade.stderr}`);
+  await pgBin('pg_resetwal', ['-e', '0', newData]);
   await start(newData, newPort);
 
   const newApp = `postgres://postgres@127.0.0.1:${newPort}/app`;
@@ -68,6 +81,9 @@ t.test('order, resume points and the clock survive pg_upgrade', async (t) => {
   t.teardown(() => client.end());
   const { rows: [ids] } = await client.query<{ now: string }>('SELECT (pg_control_system()).system_identifier::text AS now');
   t.not(ids.now, before.sysid, 'the upgraded cluster has a new system identifier');
+  const { rows: [next] } = await client.query<{ xid: string }>('SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS xid');
+  t.ok(BigInt(next.xid) < before.firstPosition,
+    `the new cluster's transaction ids (next ${next.xid}) are behind every old position, so the order below depends on the clock`);
 
   const payloads = async (sql: string, params: unknown[] = []) =>
     (await client.query<{ payload: { n: number } }>(sql, params)).rows.map((r) => r.payload.n);
