@@ -1,16 +1,19 @@
 // Two or more workers on one client never receive the same event and together receive all of
 // them: 4 workers share the client 'shared' while 8 writers append, some of them in slow
 // transactions and some rolling back. Two workers use autocommit calls, two process inside
-// explicit transactions that they hold open for a moment, so the others wait on the cursor.
+// explicit transactions. For its first few batches each of those two keeps its transaction open
+// until another worker is seen waiting for it (pg_blocking_pids), which shows that the others
+// wait on the cursor rather than skip it or read past it.
 import t from 'tap';
 import type pg from 'pg';
 import { freshDatabase } from '../lib/db.ts';
+import { sleep, waitFor, within } from '../lib/wait.ts';
 
 const WRITERS = 8;
 const TRANSACTIONS_PER_WRITER = 25;
 const WORKERS = 4;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Batches for which each in-transaction worker holds the cursor until someone waits for it. */
+const HOLDS = 3;
 
 function random(seed: number) {
   let state = seed;
@@ -49,10 +52,25 @@ t.test('4 workers on one client under 8 writers: every committed event exactly o
     }
   };
 
+  // Who waited for whom: for each held batch, the worker seen blocked by the holder (or none).
+  const monitor = await db.connect();
+  const workerPids: number[] = [];
+  const holds: { holder: number; waiter: number | null }[] = [];
+  const waiterOn = async (holder: number) => {
+    const { rows } = await monitor.query<{ pid: number }>(
+      'SELECT pid FROM pg_catalog.pg_stat_activity WHERE $1 = ANY (pg_catalog.pg_blocking_pids(pid)) AND pid = ANY ($2::int[])',
+      [holder, workerPids]);
+    return rows[0]?.pid;
+  };
+
   const worker = async (k: number) => {
     const client: pg.Client = await db.connect();
+    await client.query(`SET statement_timeout = '60s'`); // a query stuck on a lock fails the test
+    const pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+    workerPids.push(pid);
     const got: Row[] = [];
     const inTransaction = k >= 2;
+    let held = 0;
     let idleAfterDone = 0;
     while (idleAfterDone < 3) {
       const done = writersDone;
@@ -60,7 +78,14 @@ t.test('4 workers on one client under 8 writers: every committed event exactly o
       if (inTransaction) {
         await client.query('BEGIN');
         rows = (await client.query<Row>(`SELECT etag, tx_order, payload FROM eventlog.get_event('shared', 7)`)).rows;
-        if (rows.length) await sleep(3); // "processing" while holding the cursor
+        if (rows.length && held < HOLDS) {
+          held++;
+          const waiter = await waitFor('another worker to wait on the cursor', () => waiterOn(pid), { timeoutMs: 5_000 })
+            .catch(() => null);
+          holds.push({ holder: pid, waiter });
+        } else if (rows.length) {
+          await sleep(3); // "processing" while holding the cursor
+        }
         await client.query('COMMIT');
       } else {
         rows = (await client.query<Row>(`SELECT etag, tx_order, payload FROM eventlog.get_event('shared', 5)`)).rows;
@@ -74,15 +99,18 @@ t.test('4 workers on one client under 8 writers: every committed event exactly o
     return got;
   };
 
-  const workers = Array.from({ length: WORKERS }, (_, k) => worker(k));
-  await Promise.all(Array.from({ length: WRITERS }, (_, w) => writer(w)));
+  const workers = Promise.all(Array.from({ length: WORKERS }, (_, k) => worker(k)));
+  workers.catch(() => {}); // awaited below
+  await within('the writers to finish', Promise.all(Array.from({ length: WRITERS }, (_, w) => writer(w))), 300_000);
   writersDone = true;
-  const received = await Promise.all(workers);
+  const received = await within('the workers to drain the log', workers, 120_000);
 
   const all = received.flat();
   const keys = all.map((r) => `${r.payload.writer}:${r.payload.seq}`);
   t.ok(rolledBack > 0, `some appends rolled back (${rolledBack} events)`);
   t.ok(received.filter((g) => g.length > 0).length >= 2, `the work was shared: ${received.map((g) => g.length).join(', ')} events per worker`);
+  t.equal(holds.length, 2 * HOLDS, `the in-transaction workers held the cursor ${holds.length} times`);
+  t.same(holds.filter((h) => h.waiter === null), [], 'each time, another worker waited for the holder\'s transaction');
   t.equal(new Set(keys).size, keys.length, 'no event was received twice');
   t.same(new Set(keys), committed, `together the workers received every committed event (${committed.size}) and nothing else`);
 
