@@ -3,8 +3,7 @@
 // second worker on the same client waits for the first and continues after its events.
 import t from 'tap';
 import { freshDatabase } from '../lib/db.ts';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+import { waitFor } from '../lib/wait.ts';
 const ns = (rows: { payload: { n: number } }[]) => rows.map((r) => r.payload.n);
 
 t.test('processing inside the transaction is exactly-once; rollback redelivers', async (t) => {
@@ -40,11 +39,10 @@ t.test('a consumer whose connection dies inside its transaction gets the same ev
   t.same(ns((await doomed.query(`SELECT payload FROM eventlog.get_event('billing', 2)`)).rows), [1, 2], 'got two events');
   (doomed as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
   // The server notices the closed socket and rolls the transaction back; wait until it has.
-  for (let i = 0; i < 100; i++) {
+  await waitFor('the dead connection\'s transaction to end', async () => {
     const [{ n }] = await db.query<{ n: string }>(`SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'`);
-    if (n === '0') break;
-    await sleep(50);
-  }
+    return n === '0';
+  }, { timeoutMs: 10_000, intervalMs: 50 });
   const next = await db.connect();
   t.same(ns((await next.query(`SELECT payload FROM eventlog.get_event('billing', 10)`)).rows), [1, 2, 3],
     'a new connection starts before the events the dead one never committed');
@@ -53,8 +51,14 @@ t.test('a consumer whose connection dies inside its transaction gets the same ev
 t.test('a second worker on the same client waits for the first, then continues after its events', async (t) => {
   const db = await freshDatabase(t, { install: true });
   await db.query(`SELECT eventlog.log_event(jsonb_build_object('n', g)) FROM generate_series(1, 6) AS g`);
+  // The first worker's call creates the client, so the second one waits on that creation (the
+  // client's advisory lock), then reads the committed cursor. (With a client that exists already,
+  // the second worker waits on the cursor row and, as of this writing, gets an empty batch once
+  // the first commits, not the next events: reported with issue 18's tests, to be fixed in
+  // get_event; its test belongs with that fix.)
   const first = await db.connect();
   const second = await db.connect();
+  const [{ pid: firstPid }] = (await first.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows;
   const [{ pid: secondPid }] = (await second.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows;
 
   await first.query('BEGIN');
@@ -62,13 +66,11 @@ t.test('a second worker on the same client waits for the first, then continues a
 
   let settled = false;
   const waiting = second.query(`SELECT payload FROM eventlog.get_event('billing', 2)`).then((r) => { settled = true; return ns(r.rows); });
-  let waitEvent = '';
-  for (let i = 0; i < 100 && waitEvent !== 'Lock'; i++) {
-    await sleep(20);
-    const [row] = await db.query<{ wait_event_type: string | null }>('SELECT wait_event_type FROM pg_stat_activity WHERE pid = $1', [secondPid]);
-    waitEvent = row?.wait_event_type ?? '';
-  }
-  t.equal(waitEvent, 'Lock', 'the second worker waits on the cursor row');
+  const blockers = await waitFor('the second worker to wait on the first', async () => {
+    const [row] = await db.query<{ blockers: number[] }>('SELECT pg_blocking_pids($1) AS blockers', [secondPid]);
+    return row.blockers.length > 0 && row.blockers;
+  }, { timeoutMs: 10_000, intervalMs: 20 });
+  t.same(blockers, [firstPid], 'the second worker waits for the first one\'s transaction');
   t.notOk(settled, 'and has received nothing while the first one\'s transaction is open');
 
   await first.query('COMMIT');
@@ -81,12 +83,14 @@ t.test('under REPEATABLE READ the second worker fails with 40001 instead of cont
   await db.query(`SELECT count(*) FROM eventlog.get_event('billing', 1)`);
   const first = await db.connect();
   const second = await db.connect();
+  const [{ pid: secondPid }] = (await second.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows;
   await first.query('BEGIN');
   await first.query(`SELECT payload FROM eventlog.get_event('billing', 1)`);
   await second.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
   await second.query('SELECT 1');
   const waiting = second.query(`SELECT payload FROM eventlog.get_event('billing', 1)`).then(() => 'ok', (e: { code?: string }) => e.code);
-  await sleep(200);
+  await waitFor('the second worker to wait on the first', async () =>
+    (await db.query<{ n: number }>('SELECT cardinality(pg_blocking_pids($1)) AS n', [secondPid]))[0].n > 0, { timeoutMs: 10_000, intervalMs: 20 });
   await first.query('COMMIT');
   t.equal(await waiting, '40001', 'could not serialize: the transaction must be retried');
   await second.query('ROLLBACK');
