@@ -1,5 +1,5 @@
 // pg_upgrade into a new cluster (a new system identifier): events appended after the upgrade
-// come after the old ones, the log clock moves to the new cluster, and a reader continuing from
+// (by plain INSERT and by log_event) come after the old ones, the log clock moves to the new cluster, and a reader continuing from
 // its last etag misses nothing. Uses the local server binaries, with 15 → 15 standing in for a
 // major upgrade (pg_upgrade's steps are the same).
 //
@@ -89,10 +89,17 @@ t.test('order, resume points and the clock survive pg_upgrade', async (t) => {
     (await client.query<{ payload: { n: number } }>(sql, params)).rows.map((r) => r.payload.n);
   t.same(await payloads('SELECT payload FROM eventlog.get_event($1, 10)', [before.resumeAfter]), [3, 4],
     'before any append, a resumed reader gets the rest of the old events');
-  await client.query(`SELECT eventlog.log_event('{"n": 5}')`);
+  // The first append after the upgrade is a plain INSERT by a writer (no superuser rights), the
+  // second one a log_event call.
+  await client.query('SET ROLE eventlog_writer');
+  await client.query(`INSERT INTO eventlog.events (payload) VALUES ('{"n": 5}')`);
+  await client.query('RESET ROLE');
   t.same(await payloads('SELECT payload FROM eventlog.get_event($1, 10)', [before.resumeAfter]), [3, 4, 5],
     'resuming after the last etag seen misses nothing, and the new event comes last');
   const { rows: [clock] } = await client.query<{ moved: boolean }>(
     'SELECT system_identifier = (pg_control_system()).system_identifier AS moved FROM eventlog.clock');
   t.equal(clock.moved, true, 'the first append moved the log clock to the new cluster');
+  await client.query(`SELECT eventlog.log_event('{"n": 6}')`);
+  t.same(await payloads('SELECT payload FROM eventlog.get_event($1, 10)', [before.resumeAfter]), [3, 4, 5, 6],
+    'a log_event append after it comes after it');
 });
