@@ -114,16 +114,33 @@ CREATE TRIGGER _100_check_append
 
 -- Runs after the check (same-event triggers fire in name order), so the stream name is valid.
 -- SECURITY DEFINER: writers have no rights on eventlog.streams.
+--
+-- A stream's versions must increase in log order, or a reader that follows the log (a consumer
+-- group member, a projection) would see version 2 before version 1. Log order is by transaction
+-- id, fixed at a transaction's first write; so a transaction that got its id before another one,
+-- then appended to a stream after that other one appended to it and committed, would place the
+-- next version before the previous one. That append is refused with 40001 (nothing is written;
+-- the retry gets a new, later id). It needs a transaction that wrote something else first and
+-- waited on, or came after, a later one's append to the same stream; appends to streams in
+-- short transactions never see it.
 CREATE FUNCTION eventlog.tg_events__assign_stream_version()
 RETURNS trigger
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-  INSERT INTO eventlog.streams AS s (stream, version)
-  VALUES (NEW.stream, 1)
-  ON CONFLICT ON CONSTRAINT streams_pkey DO UPDATE SET version = s.version + 1
+  INSERT INTO eventlog.streams AS s (stream, version, tx_order)
+  VALUES (NEW.stream, 1, NEW.tx_order)
+  ON CONFLICT ON CONSTRAINT streams_pkey DO UPDATE SET version = s.version + 1, tx_order = EXCLUDED.tx_order
+    WHERE s.tx_order <= EXCLUDED.tx_order
   RETURNING s.version INTO NEW.version;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'stream % was appended to by a transaction that began writing after this one and committed first',
+        eventlog._display(NEW.stream)
+      USING ERRCODE = 'serialization_failure',
+            DETAIL = 'This event would come before that one in the log, with the later version.',
+            HINT = 'Retry the transaction; appending to the stream before writing anything else avoids it.';
+  END IF;
   RETURN NEW;
 END;
 $$;
