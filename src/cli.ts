@@ -91,12 +91,14 @@ Examples:
       console.log(`applied: ${s.applied.length} migration${s.applied.length === 1 ? '' : 's'}${s.applied.length ? ` (last: ${s.applied.at(-1)!.id} ${s.applied.at(-1)!.name})` : ''}`);
       console.log(`pending: ${s.pending.length ? s.pending.join(', ') : 'none'}`);
       if (s.changed.length) console.log(`changed since applied (upgrade will refuse): ${s.changed.join(', ')}`);
+      if (s.foreign.length) console.log(`not created by pg-eventlog (uninstall will refuse): ${s.foreign.join(', ')}`);
     });
 
   withConnectionFlags(prog.command('uninstall'))
-    .description('drop the schema (CASCADE) and its three roles; nothing else is touched')
+    .description('drop what install created (the schema, its event triggers, the three roles); refuses, dropping nothing, while anything else is in the way; nothing else is touched')
     .action(async (flags: Flags) => {
       const r = await uninstall(toOptions(flags));
+      for (const e of r.eventTriggersDropped) console.log(`dropped event trigger ${e}`);
       console.log(r.schemaDropped ? `dropped schema ${r.schema}` : `schema ${r.schema} did not exist`);
       if (r.rolesDropped.length) console.log(`dropped roles: ${r.rolesDropped.join(', ')}`);
       for (const m of r.membershipsRemoved) console.log(`removed membership: ${m}`);

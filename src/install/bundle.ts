@@ -1,6 +1,7 @@
 // dist/pg-eventlog.sql: every migration of src/sql, byte for byte, in one file for
 // `psql -v ON_ERROR_STOP=1 -f`. It records each migration in eventlog.migrations with the hash
 // postgres-migrations computes, so `pg-eventlog upgrade` carries on from a bundle install.
+import { INVENTORY_TABLE, inventoryTableSql, schemaObjectsSql } from './inventory.ts';
 import { DEFAULT_SCHEMA, loadMigrations, type Migration } from './migrations.ts';
 
 const DISABLE_TRANSACTION = '-- postgres-migrations disable-transaction';
@@ -55,6 +56,14 @@ export async function buildBundle(migrationsDir: string, version: string): Promi
     emit(';', record(schema, m));
     if (!transactional) emit('RESET search_path;');
   }
+  // The installer's record of every object the migrations created (src/install/inventory.ts).
+  emit(
+    '',
+    `-- ${INVENTORY_TABLE}: what uninstall may drop ${'-'.repeat(60)}`,
+    inventoryTableSql(schema) + ';',
+    `INSERT INTO ${schema}.${INVENTORY_TABLE} (object_name)`,
+    `SELECT objects.name FROM (${schemaObjectsSql(literal(schema))}) AS objects;`,
+  );
   if (inTransaction) emit('', 'COMMIT;');
   return out.join('\n') + '\n';
 }

@@ -19,9 +19,11 @@ import {
   roleNames,
   type Names,
 } from './migrations.ts';
+import { foreignObjects, hasInventory, INVENTORY_TABLE, listForMessage, readInventory, recordInventory, schemaObjects } from './inventory.ts';
 
 export { DEFAULT_SCHEMA, InstallError, resolveNames, rewriteSql, roleNames, loadMigrations, type Names } from './migrations.ts';
 export { buildBundle } from './bundle.ts';
+export { INVENTORY_TABLE } from './inventory.ts';
 
 /** Held (session level) by every installer, upgrader and uninstaller while it works. */
 export const INSTALL_LOCK_KEY = '7310599478223106049';
@@ -64,6 +66,11 @@ export interface Status {
   pending: string[];
   /** File names whose applied hash differs from the file now (the runner refuses to upgrade). */
   changed: string[];
+  /**
+   * Objects that uninstall would have to drop but pg-eventlog did not create (`<type> <identity>`,
+   * e.g. `table eventlog.my_data`): while there are any, uninstall refuses. Empty when not installed.
+   */
+  foreign: string[];
 }
 
 export interface UninstallResult {
@@ -74,6 +81,8 @@ export interface UninstallResult {
   rolesKept: { role: string; reason: string }[];
   /** `member -> role` memberships that went away with dropped roles. */
   membershipsRemoved: string[];
+  /** Event triggers (database-level) whose function was in the schema, dropped first. */
+  eventTriggersDropped: string[];
 }
 
 /** Applies every pending migration; creates the schema and bookkeeping first. A no-op when up to date. */
@@ -94,9 +103,15 @@ async function applyMigrations(options: InstallOptions, mustExist: boolean): Pro
   await loadMigrations(source, names); // fail early, before connecting, on a broken migrations dir
   return withConnection(options, async (client) => {
     return withInstallLock(client, async () => {
-      if (mustExist && !(await isInstalled(client, names.schema))) {
+      const installed = await isInstalled(client, names.schema);
+      if (mustExist && !installed) {
         throw new InstallError(`pg-eventlog is not installed in schema ${names.schema}; run install first`);
       }
+      if (!installed && (await schemaExists(client, names.schema))) await refuseForeignSchema(client, names.schema);
+      // With an inventory, remember what is there now: whatever the migrations add is ours.
+      const before = installed && (await hasInventory(client, names.schema))
+        ? new Set((await schemaObjects(client, names.schema)).map((o) => o.name))
+        : null;
       await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
       // The same columns as postgres-migrations' own 0_create-migrations-table.sql.
       await client.query(`CREATE TABLE IF NOT EXISTS ${schema}.migrations (
@@ -113,14 +128,32 @@ async function applyMigrations(options: InstallOptions, mustExist: boolean): Pro
         const ran = await migrate({ client }, dir, { logger: (m) => log(m) });
         applied = ran.map((m) => m.fileName);
       } catch (err) {
+        // What the migrations before the failing one created is ours all the same.
+        await recordInventory(client, names.schema, before).catch(() => {});
         throw new InstallError(oneLine((err as Error).message));
       } finally {
         await client.query('SELECT pg_catalog.set_config($1, $2, false)', ['search_path', saved]).catch(() => {});
         await cleanup();
       }
+      await recordInventory(client, names.schema, before);
       return { schema: names.schema, applied: applied.filter((f) => !f.startsWith('0_')), version: await readVersion(client, names.schema) };
     });
   });
+}
+
+/** Throws for a schema that exists but is not a pg-eventlog install, naming what is in it. */
+async function refuseForeignSchema(client: pg.Client, schema: string): Promise<never> {
+  const objects = foreignObjects(await schemaObjects(client, schema), new Set());
+  if (objects.length) {
+    throw new InstallError(
+      `schema ${schema} already exists and is not a pg-eventlog install: it holds ${listForMessage(objects)}; nothing was changed (install into a schema of its own with --schema NAME)`,
+      'FOREIGN_SCHEMA',
+    );
+  }
+  throw new InstallError(
+    `schema ${schema} already exists and is not a pg-eventlog install (it is empty); nothing was changed (drop it with DROP SCHEMA ${quoteIdent(schema)}, or install with --schema NAME)`,
+    'FOREIGN_SCHEMA',
+  );
 }
 
 /** Installed version, applied and pending migrations. Never changes anything. */
@@ -135,6 +168,8 @@ export async function status(options: InstallOptions = {}): Promise<Status> {
         )).rows
       : [];
     const byId = new Map(applied.map((m) => [m.id, m]));
+    const inventory = installed ? await readInventory(client, names.schema) : null;
+    const objects = installed ? await schemaObjects(client, names.schema) : [];
     return {
       schema: names.schema,
       installed,
@@ -142,27 +177,54 @@ export async function status(options: InstallOptions = {}): Promise<Status> {
       applied,
       pending: wanted.filter((m) => !byId.has(m.id)).map((m) => m.fileName),
       changed: wanted.filter((m) => byId.has(m.id) && byId.get(m.id)!.hash !== m.hash).map((m) => m.fileName),
+      foreign: installed && inventory ? foreignObjects(objects, inventory) : [],
     };
   });
 }
 
 /**
- * Drops the schema (CASCADE) and the three roles. Refuses when the schema is not a pg-eventlog
- * install. A role that still holds privileges or objects elsewhere (another database, or objects
- * outside our schema) is kept and reported, so nothing outside our schema is touched.
+ * Drops what pg-eventlog created: its event triggers, the schema (CASCADE) and the three roles.
+ * Refuses, dropping nothing, when the schema is not a pg-eventlog install or when the drop would
+ * take anything the installer did not record (a user's table in the schema, a view elsewhere over
+ * one of our tables, …). A role that still holds privileges or objects elsewhere (another
+ * database, or objects outside our schema) is kept and reported, so nothing else is touched.
  */
 export async function uninstall(options: InstallOptions = {}): Promise<UninstallResult> {
   const names = resolveNames(options.schema, options.rolePrefix);
   return withConnection(options, (client) =>
     withInstallLock(client, async () => {
-      const result: UninstallResult = { schema: names.schema, schemaDropped: false, rolesDropped: [], rolesKept: [], membershipsRemoved: [] };
-      const exists = (await client.query('SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1', [names.schema])).rowCount === 1;
+      const result: UninstallResult = {
+        schema: names.schema, schemaDropped: false, rolesDropped: [], rolesKept: [], membershipsRemoved: [], eventTriggersDropped: [],
+      };
+      const exists = await schemaExists(client, names.schema);
       if (exists && !(await isInstalled(client, names.schema))) {
-        throw new InstallError(`schema ${names.schema} exists but is not a pg-eventlog install (no ${names.schema}.migrations); nothing was dropped`);
+        throw new InstallError(`schema ${names.schema} exists but is not a pg-eventlog install (no ${names.schema}.migrations); nothing was dropped`, 'FOREIGN_SCHEMA');
       }
       await client.query('BEGIN');
       try {
         if (exists) {
+          const inventory = await readInventory(client, names.schema);
+          if (!inventory) {
+            throw new InstallError(
+              `schema ${names.schema} has no record of the objects pg-eventlog created (${names.schema}.${INVENTORY_TABLE} is missing: installed by an older version); nothing was dropped (run pg-eventlog install once to record everything now in the schema as pg-eventlog's, then uninstall)`,
+              'NO_INVENTORY',
+            );
+          }
+          const objects = await schemaObjects(client, names.schema);
+          const foreign = foreignObjects(objects, inventory);
+          if (foreign.length) {
+            throw new InstallError(
+              `uninstalling schema ${names.schema} would drop objects pg-eventlog did not create: ${listForMessage(foreign)}; nothing was dropped (move or drop them first)`,
+              'FOREIGN_OBJECTS',
+            );
+          }
+          // Database-level objects whose function is ours go first, so none of them sees the drop.
+          for (const o of objects) {
+            if (!o.name.startsWith('event trigger ')) continue;
+            const trigger = o.name.slice('event trigger '.length);
+            await client.query(`DROP EVENT TRIGGER ${trigger}`); // the identity is already quoted
+            result.eventTriggersDropped.push(trigger.replace(/^"(.*)"$/, '$1').replace(/""/g, '"'));
+          }
           await client.query(`DROP SCHEMA ${quoteIdent(names.schema)} CASCADE`);
           result.schemaDropped = true;
         }
@@ -192,7 +254,8 @@ export async function uninstall(options: InstallOptions = {}): Promise<Uninstall
         await client.query('COMMIT');
       } catch (err) {
         await client.query('ROLLBACK').catch(() => {});
-        throw err;
+        if (err instanceof InstallError) throw err;
+        throw new InstallError(`uninstall failed, nothing was dropped: ${oneLine(errorText(err))}`);
       }
       // Memberships among our own dropped roles are not worth reporting.
       const ours = new Set(result.rolesDropped);
@@ -204,9 +267,23 @@ export async function uninstall(options: InstallOptions = {}): Promise<Uninstall
 
 // ---------------------------------------------------------------------------------------------
 
+async function schemaExists(client: pg.Client, schema: string): Promise<boolean> {
+  return (await client.query('SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1', [schema])).rowCount === 1;
+}
+
+/**
+ * pg-eventlog is installed in `schema` when it has our bookkeeping: `<schema>.migrations` and the
+ * inventory, or (an install made before the inventory existed) a `migrations` table whose first
+ * migration is ours. Another tool's `migrations` table in a schema of that name does not count.
+ */
 async function isInstalled(client: pg.Client, schema: string): Promise<boolean> {
   const r = await client.query<{ t: string | null }>('SELECT pg_catalog.to_regclass($1)::text AS t', [`${quoteIdent(schema)}.migrations`]);
-  return r.rows[0].t !== null;
+  if (r.rows[0].t === null) return false;
+  if (await hasInventory(client, schema)) return true;
+  const first = await client
+    .query(`SELECT 1 FROM ${quoteIdent(schema)}.migrations WHERE id = 1 AND name = 'create-schema'`)
+    .catch(() => ({ rowCount: 0 }));
+  return first.rowCount === 1;
 }
 
 async function readVersion(client: pg.Client, schema: string): Promise<string | null> {

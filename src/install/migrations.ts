@@ -27,8 +27,20 @@ export interface Migration {
   sql: string;
 }
 
-/** Thrown for anything the user can fix; the CLI prints its message as one line. */
-export class InstallError extends Error {}
+/**
+ * Thrown for anything the user can fix; the CLI prints its message as one line. `code` is stable
+ * for the refusals a program may want to tell apart: `FOREIGN_SCHEMA` (install into a schema that
+ * is not a pg-eventlog install), `FOREIGN_OBJECTS` (uninstall with objects in the way),
+ * `NO_INVENTORY` (uninstall of an install that has no record of its objects).
+ */
+export class InstallError extends Error {
+  readonly code: string | undefined;
+  constructor(message: string, code?: string) {
+    super(message);
+    this.name = 'InstallError';
+    this.code = code;
+  }
+}
 
 const IDENT = /^[a-z_][a-z0-9_]*$/;
 

@@ -26,6 +26,9 @@ t.test('npm run build writes the bundle; psql installs it; upgrade afterwards is
   const reference = await freshDatabase(t, { install: true });
   const rows = 'SELECT id, name, hash FROM eventlog.migrations ORDER BY id';
   t.same(await db.query(rows), await reference.query(rows), 'same migrations rows (ids, names, hashes) as a CLI install');
+  const inventory = 'SELECT object_name FROM eventlog.installed_objects ORDER BY 1';
+  t.same(await db.query(inventory), await reference.query(inventory), 'the same record of what install created, so uninstall works');
+  t.ok((await db.query(inventory)).length > 20, 'which lists the objects');
   const [v] = await db.query<{ v: string }>('SELECT eventlog.version() AS v');
   t.match(v.v, /^\d+\.\d+\.\d+/);
 
