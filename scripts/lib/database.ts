@@ -6,7 +6,8 @@
 //      loopback port, run as the `postgres` user when we are root.
 //
 // Throwaway clusters are removed by stop(), and also when the process exits or is interrupted.
-// The persistent cluster behind `make start` keeps its data under .data/ and its URL in .data/url.
+// The persistent cluster behind `make start` keeps its data under .data/ and its URL in .data/url,
+// and the same port across stop and start (another one, said on stderr, only when it is taken).
 // Nothing here ever connects to port 5432 or to a database it did not make, unless DATABASE_URL
 // points there.
 import { spawnSync } from 'node:child_process';
@@ -38,7 +39,8 @@ export interface ProvideOptions {
 }
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const dataRoot = path.join(repoRoot, '.data');
+/** Where `make start` keeps its cluster: .data/ of the repository (PG_EVENTLOG_DATA_DIR overrides it, for tests). */
+export const dataRoot = process.env.PG_EVENTLOG_DATA_DIR ? path.resolve(process.env.PG_EVENTLOG_DATA_DIR) : path.join(repoRoot, '.data');
 const stateFile = path.join(dataRoot, 'cluster.json');
 const urlFile = path.join(dataRoot, 'url');
 const dockerImage = (major: string) => `pg-eventlog-pgtap:${major}`;
@@ -194,6 +196,33 @@ export async function findPostgresBindir(): Promise<string | undefined> {
     if (hasServer(dir)) return dir;
   }
   return undefined;
+}
+
+/** Is `port` free on 127.0.0.1 (nothing listening, we may bind it)? */
+export function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.unref();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * The port for the persistent cluster: the one it had last time (from .data/cluster.json), so the
+ * URL stays the same across make stop / make start; another free one, said on `log`, only when
+ * that one is taken or there was none.
+ */
+async function persistentPort(log: (m: string) => void): Promise<number> {
+  const state = await readState();
+  const saved = state?.url ? Number(new URL(state.url).port) : NaN;
+  if (Number.isInteger(saved) && saved > 0) {
+    if (await portIsFree(saved)) return saved;
+    const port = await freePort();
+    log(`port ${saved} of the last start is taken; using ${port} instead (the URL changes)`);
+    return port;
+  }
+  return freePort();
 }
 
 /** A free TCP port on 127.0.0.1 (never 5432). */
@@ -358,7 +387,7 @@ async function startLocal({ persistent, log }: { persistent: boolean; log: (m: s
       await fs.mkdirp(home);
       if (owner) await fs.chown(home, owner.uid, owner.gid);
       if (!(await postgresCanUse(home))) {
-        const tag = createHash('sha1').update(repoRoot).digest('hex').slice(0, 10);
+        const tag = createHash('sha1').update(dataRoot).digest('hex').slice(0, 10);
         home = path.join(os.tmpdir(), `pg-eventlog-dev-${tag}`);
         await fs.mkdirp(home);
       }
@@ -423,8 +452,9 @@ async function startLocal({ persistent, log }: { persistent: boolean; log: (m: s
     }
     if (port === undefined) {
       // The free port may be taken between asking and binding: try a few times.
+      let attempt = 0;
       await retry(5, '100ms', async () => {
-        port = await freePort();
+        port = persistent && attempt++ === 0 ? await persistentPort(log) : await freePort();
         log(`starting PostgreSQL (${bindir}) on 127.0.0.1:${port}`);
         const r = await pgCtl(bindir, ['-D', dataDir, '-l', logFile, '-o', `-p ${port}`, '-w', '-t', '60', 'start'], home, true);
         if (r.exitCode !== 0) {
@@ -509,7 +539,7 @@ async function startDocker({ persistent, log }: { persistent: boolean; log: (m: 
   log(`building ${image} from Dockerfile.pgtap`);
   await quiet({ input: await fs.readFile(path.join(repoRoot, 'Dockerfile.pgtap')) })`docker build -q -t ${image} --build-arg PG_MAJOR=${dockerMajor} -`;
 
-  const args = ['-d', '-e', 'POSTGRES_HOST_AUTH_METHOD=trust', '-p', '127.0.0.1::5432'];
+  const args = ['-d', '-e', 'POSTGRES_HOST_AUTH_METHOD=trust'];
   if (persistent) {
     const state = await readState();
     const running = await quiet({ nothrow: true })`docker inspect -f {{.State.Running}} ${devContainer}`;
@@ -519,9 +549,9 @@ async function startDocker({ persistent, log }: { persistent: boolean; log: (m: 
     await quiet({ nothrow: true })`docker rm -f ${devContainer}`;
     const volume = path.join(dataRoot, 'docker-pgdata');
     await fs.mkdirp(volume);
-    args.push('--name', devContainer, '-v', `${volume}:/var/lib/postgresql/data`);
+    args.push('--name', devContainer, '-v', `${volume}:/var/lib/postgresql/data`, '-p', `127.0.0.1:${await persistentPort(log)}:5432`);
   } else {
-    args.push('--rm', '--tmpfs', '/var/lib/postgresql/data');
+    args.push('--rm', '--tmpfs', '/var/lib/postgresql/data', '-p', '127.0.0.1::5432');
   }
   const command = ['-c', 'wal_level=logical', '-c', 'max_prepared_transactions=10', ...(persistent ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off'])];
   const id = (await quiet`docker run ${args} ${image} ${command}`).stdout.trim();
