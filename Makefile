@@ -1,6 +1,7 @@
 # The developer interface: each target runs one script in scripts/.
 #   make start   persistent local database (.data/), log installed, demo data, prints the URL
-#   make psql    psql on it; extra arguments through ARGS, e.g. make psql ARGS="-c 'SELECT eventlog.version()'"
+#   make psql    psql on it; SQL="…" runs one command exactly as typed, e.g. make psql SQL="SELECT '{\"a\": 1}'::jsonb";
+#                other psql arguments through ARGS, e.g. make psql ARGS="-x"
 #   make seed    reload seed/demo.sql
 #   make stop    stop it (data stays in .data/)
 #   make test    every test (TypeScript and pgTAP) on a throwaway database
@@ -17,6 +18,11 @@ TSX := node --import tsx
 start: node_modules/.package-lock.json
 	@$(TSX) scripts/start.ts
 
+# SQL reaches psql -c byte for byte: make does not expand it ($(value …), so $$ and $1 stay) and
+# no shell re-reads it (it travels in the environment), so quotes in JSON literals survive.
+# ARGS, by contrast, is split by the shell of the recipe.
+unexport SQL
+psql: export PSQL_COMMAND = $(value SQL)
 psql: node_modules/.package-lock.json
 	@$(TSX) scripts/psql.ts $(ARGS)
 
