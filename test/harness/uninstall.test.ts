@@ -167,6 +167,21 @@ CREATE EVENT TRIGGER ${trigger} ON ddl_command_start WHEN TAG IN ('ALTER TABLE')
   t.same(await db.query('SELECT evtname FROM pg_catalog.pg_event_trigger WHERE evtname = $1', [trigger]), [{ evtname: trigger }], 'event trigger kept');
 
   await db.query('DROP TABLE eventlog.user_notes');
+
+  // Only a superuser (or its owner) may drop an event trigger: a schema owner who is not one is
+  // refused on it, and the transaction takes back everything it had done.
+  const owner = `${prefix}_owner`;
+  await db.query(`CREATE ROLE ${owner} LOGIN CREATEROLE; ALTER SCHEMA eventlog OWNER TO ${owner}; GRANT SELECT ON eventlog.installed_objects TO ${owner}`);
+  t.teardown(() => db.query(`DROP ROLE IF EXISTS ${owner}`).catch(() => {}));
+  const before = await snapshot(db);
+  const asOwner = new URL(db.url);
+  asOwner.username = owner;
+  const denied = await cli(['uninstall', '--database-url', asOwner.toString(), '--role-prefix', prefix], db.env);
+  t.equal(denied.code, 1, 'a non-superuser cannot drop the event trigger');
+  t.equal(denied.stderr, `pg-eventlog: error: uninstall failed, nothing was dropped: must be owner of event trigger ${trigger}\n`);
+  t.same(await snapshot(db), before, 'and nothing was dropped');
+  await db.query('ALTER SCHEMA eventlog OWNER TO CURRENT_USER');
+
   const r = await cli(['uninstall', '--database-url', db.url, '--role-prefix', prefix], db.env);
   t.equal(r.code, 0, r.stderr);
   t.match(r.stdout, new RegExp(`^dropped event trigger ${trigger}\ndropped schema eventlog\n`), 'says it dropped the event trigger');
