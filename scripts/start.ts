@@ -1,9 +1,9 @@
 // make start: a persistent local database with the log installed and demo data loaded.
 // Data lives under .data/ (git-ignored); the URL is written to .data/url and printed.
-import { $, fs, path } from 'zx';
 import { install } from '../src/install/index.ts';
-import { repoRoot, startPersistentCluster } from './lib/database.ts';
+import { startPersistentCluster } from './lib/database.ts';
 import { script } from './lib/script.ts';
+import { loadSeed } from './lib/seed.ts';
 
 await script('start', async () => {
   const log = (m: string) => console.error(`# ${m}`);
@@ -13,11 +13,7 @@ await script('start', async () => {
   });
   log(result.applied.length ? `installed pg-eventlog ${result.version} (${result.applied.length} migrations)` : `pg-eventlog ${result.version} is installed and up to date`);
 
-  const seed = path.join(repoRoot, 'seed', 'demo.sql');
-  if (result.applied.includes('0001_create-schema.sql') && (await fs.pathExists(seed))) {
-    log('loading seed/demo.sql');
-    await $({ env: { ...process.env, ...cluster.env }, stdio: ['ignore', 'ignore', 'pipe'] })`psql -X -q -v ON_ERROR_STOP=1 -f ${seed}`;
-  }
+  if (result.applied.includes('0001_create-schema.sql') && (await loadSeed(cluster.env))) log('loaded seed/demo.sql');
   console.log(cluster.url);
   log('next: make psql, make seed, make stop');
 });

@@ -75,7 +75,7 @@ Examples:
     });
 
   withConnectionFlags(prog.command('status'))
-    .description('show the installed version and applied and pending migrations')
+    .description('show the installed version, applied and pending migrations, and objects install did not create')
     .option('--json', 'print the status as JSON')
     .action(async (flags: Flags) => {
       const s = await status(toOptions(flags));
@@ -92,6 +92,7 @@ Examples:
       console.log(`pending: ${s.pending.length ? s.pending.join(', ') : 'none'}`);
       if (s.changed.length) console.log(`changed since applied (upgrade will refuse): ${s.changed.join(', ')}`);
       if (s.foreign.length) console.log(`not created by pg-eventlog (uninstall will refuse): ${s.foreign.join(', ')}`);
+      if (!s.recorded) console.log('no record of the objects install created (an older install): run install once, or uninstall will refuse');
     });
 
   withConnectionFlags(prog.command('uninstall'))

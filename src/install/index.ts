@@ -71,6 +71,11 @@ export interface Status {
    * e.g. `table eventlog.my_data`): while there are any, uninstall refuses. Empty when not installed.
    */
   foreign: string[];
+  /**
+   * Whether the install has its record of what it created (`<schema>.installed_objects`); false
+   * for an install made before the record existed, until the next install or upgrade writes it.
+   */
+  recorded: boolean;
 }
 
 export interface UninstallResult {
@@ -178,6 +183,7 @@ export async function status(options: InstallOptions = {}): Promise<Status> {
       pending: wanted.filter((m) => !byId.has(m.id)).map((m) => m.fileName),
       changed: wanted.filter((m) => byId.has(m.id) && byId.get(m.id)!.hash !== m.hash).map((m) => m.fileName),
       foreign: installed && inventory ? foreignObjects(objects, inventory) : [],
+      recorded: inventory !== null,
     };
   });
 }

@@ -12,7 +12,8 @@ import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import t from 'tap';
-import { freshDatabase, psql, repoRoot, type TestDatabase } from '../lib/db.ts';
+import { loadSeed } from '../../scripts/lib/seed.ts';
+import { freshDatabase, repoRoot, type TestDatabase } from '../lib/db.ts';
 
 interface Block {
   lang: string;
@@ -67,8 +68,7 @@ t.test('README SQL examples reproduce on the quick-start database', async (t) =>
   t.ok(examples.length >= 3, `README.md has examples to check (${examples.length})`);
 
   const db = await freshDatabase(t, { install: true });
-  const seed = await psql(db, ['-q', '-f', path.join(repoRoot, 'seed', 'demo.sql')]);
-  t.equal(seed.code, 0, 'seed/demo.sql loads', { stderr: seed.stderr });
+  t.equal(await loadSeed(db.env), true, 'seed/demo.sql loaded, as make start loads it');
 
   for (const { sql, output } of examples) {
     const expected = normalize(output.body);

@@ -16,6 +16,7 @@ t.test('--help lists the commands and exits 0', async (t) => {
   t.equal(sub.code, 0);
   t.match(sub.stdout, /--database-url <url>/);
   t.match(sub.stdout, /--schema <name>/);
+  t.match(r.stdout.replace(/\s+/g, ' '), /uninstall \[options\] drop what install created .*; refuses, dropping nothing, while anything else is in the way; nothing else is touched/, 'uninstall says what it refuses');
 });
 
 t.test('an unreachable database: exit 1 and one clear line', async (t) => {

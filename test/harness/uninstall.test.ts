@@ -198,8 +198,11 @@ t.test('an install without the record of its objects: uninstall refuses until in
   t.equal(r.code, 1);
   t.match(r.stderr, /^pg-eventlog: error: schema eventlog has no record of the objects pg-eventlog created .*; nothing was dropped \(run pg-eventlog install once/);
   t.same(await snapshot(db), before, 'nothing dropped');
+  const s = await cli(['status', '--database-url', db.url, '--role-prefix', prefix], db.env);
+  t.match(s.stdout, /^no record of the objects install created \(an older install\): run install once, or uninstall will refuse$/m, 'status says so');
   await install({ databaseUrl: db.url, rolePrefix: prefix });
-  t.same((await status({ databaseUrl: db.url, rolePrefix: prefix })).foreign, [], 'install recorded everything as ours');
+  const after = await status({ databaseUrl: db.url, rolePrefix: prefix });
+  t.same([after.recorded, after.foreign], [true, []], 'install recorded everything as ours');
   const again = await uninstall({ databaseUrl: db.url, rolePrefix: prefix });
   t.equal(again.schemaDropped, true, 'then uninstall works');
 });
