@@ -85,6 +85,14 @@ BEGIN
     -- Move the cursor to the end of the batch: the max_rows-th event after it, or else the last
     -- one there is (the second branch runs only when the first finds nothing). Keep the old
     -- position; nothing is updated when there is nothing to read.
+    --
+    -- "Is there anything to read" is a scalar subquery, not EXISTS: PostgreSQL turns a correlated
+    -- EXISTS into a semi join with events, and when this UPDATE has waited for another worker's
+    -- move of the cursor, its recheck of the new cursor row reuses the event row the join had
+    -- found (now at or behind the new position), so the UPDATE matched nothing and the worker got
+    -- an empty batch. A scalar subquery stays a subplan, which the recheck runs again from the
+    -- new position. Its ORDER BY keeps it one index probe at the cursor, like the join's (without
+    -- it the generic plan may pick a sequential scan under the LIMIT).
     IF get_event.members = 1 THEN
       UPDATE eventlog.client_cursors AS c
       SET (tx_order, etag) = (
@@ -114,9 +122,11 @@ BEGIN
         AND c.members = 1
         AND c.member = 0
         AND (c.owner_role = v_caller OR v_checked)
-        AND EXISTS (SELECT 1 FROM eventlog.events AS e
-                    WHERE (e.tx_order, e.etag) > (c.tx_order, c.etag)
-                      AND e.tx_order < v_horizon)
+        AND (SELECT true FROM eventlog.events AS e
+             WHERE (e.tx_order, e.etag) > (c.tx_order, c.etag)
+               AND e.tx_order < v_horizon
+             ORDER BY e.tx_order, e.etag
+             LIMIT 1)
       RETURNING c.previous_tx_order, c.previous_etag, c.tx_order, c.etag
       INTO v_from_tx_order, v_from_etag, v_to_tx_order, v_to_etag;
     ELSE
@@ -152,11 +162,13 @@ BEGIN
         AND c.members = get_event.members
         AND c.member = get_event.member
         AND (c.owner_role = v_caller OR v_checked)
-        AND EXISTS (SELECT 1 FROM eventlog.events AS e
-                    WHERE (e.tx_order, e.etag) > (c.tx_order, c.etag)
-                      AND e.tx_order < v_horizon
-                      AND CASE WHEN e.stream IS NULL THEN 0
-                               ELSE pg_catalog.abs(pg_catalog.hashtextextended(e.stream, 0) % get_event.members) END = get_event.member)
+        AND (SELECT true FROM eventlog.events AS e
+             WHERE (e.tx_order, e.etag) > (c.tx_order, c.etag)
+               AND e.tx_order < v_horizon
+               AND CASE WHEN e.stream IS NULL THEN 0
+                        ELSE pg_catalog.abs(pg_catalog.hashtextextended(e.stream, 0) % get_event.members) END = get_event.member
+             ORDER BY e.tx_order, e.etag
+             LIMIT 1)
       RETURNING c.previous_tx_order, c.previous_etag, c.tx_order, c.etag
       INTO v_from_tx_order, v_from_etag, v_to_tx_order, v_to_etag;
     END IF;

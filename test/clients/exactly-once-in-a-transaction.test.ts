@@ -52,10 +52,9 @@ t.test('a second worker on the same client waits for the first, then continues a
   const db = await freshDatabase(t, { install: true });
   await db.query(`SELECT eventlog.log_event(jsonb_build_object('n', g)) FROM generate_series(1, 6) AS g`);
   // The first worker's call creates the client, so the second one waits on that creation (the
-  // client's advisory lock), then reads the committed cursor. (With a client that exists already,
-  // the second worker waits on the cursor row and, as of this writing, gets an empty batch once
-  // the first commits, not the next events: reported with issue 18's tests, to be fixed in
-  // get_event; its test belongs with that fix.)
+  // client's advisory lock), then reads the committed cursor. With a client that exists already,
+  // the second worker waits on the cursor row instead: second-worker-continues-after-the-first
+  // shows that case, for a plain client and a group member.
   const first = await db.connect();
   const second = await db.connect();
   const [{ pid: firstPid }] = (await first.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows;
