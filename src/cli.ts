@@ -96,7 +96,7 @@ Examples:
     });
 
   withConnectionFlags(prog.command('uninstall'))
-    .description('drop what install created (the schema, its event triggers, the three roles); refuses, dropping nothing, while anything else is in the way; nothing else is touched')
+    .description('drop what install created (the schema, its event triggers, the three roles, the database default of <schema>.synchronous_cursors); refuses, dropping nothing, while anything else is in the way; nothing else is touched')
     .action(async (flags: Flags) => {
       const r = await uninstall(toOptions(flags));
       for (const e of r.eventTriggersDropped) console.log(`dropped event trigger ${e}`);

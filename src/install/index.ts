@@ -233,6 +233,16 @@ export async function uninstall(options: InstallOptions = {}): Promise<Uninstall
           }
           await client.query(`DROP SCHEMA ${quoteIdent(names.schema)} CASCADE`);
           result.schemaDropped = true;
+          // Install set the database default of <schema>.synchronous_cursors (migration 0027), when it could.
+          await client.query('SAVEPOINT reset_setting');
+          try {
+            const db = (await client.query<{ name: string }>('SELECT current_database() AS name')).rows[0]!.name;
+            await client.query(`ALTER DATABASE ${quoteIdent(db)} RESET ${quoteIdent(names.schema)}.synchronous_cursors`);
+            await client.query('RELEASE SAVEPOINT reset_setting');
+          } catch (err) {
+            if ((err as { code?: string }).code !== '42501') throw err;
+            await client.query('ROLLBACK TO SAVEPOINT reset_setting');
+          }
         }
         for (const role of roleNames(names)) {
           const members = await client.query<{ member: string }>(
