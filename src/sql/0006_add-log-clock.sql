@@ -31,7 +31,7 @@ COMMENT ON COLUMN eventlog.clock.verified_start IS
 -- server's, i.e. once after every restart, restore or upgrade: it records the start time in the
 -- clock row and writes the offset and the start time into _clock_offset() again, so that the
 -- next appends take the fast path. SECURITY DEFINER: every appending role reaches it through the
--- column default of tx_order, and only the owner may change the clock and the function.
+-- append trigger, and only the owner may change the clock and the function.
 CREATE FUNCTION eventlog._verify_clock()
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -86,7 +86,7 @@ COMMENT ON FUNCTION eventlog._verify_clock() IS
 
 -- The log clock offset as an append sees it: tx_order = pg_current_xact_id() + _clock_offset().
 -- Its body holds the offset and the server start time it was verified for as constants, so that
--- the planner inlines it into the column default of tx_order and an append pays one timestamp
+-- the planner inlines it into the append trigger's cached plan and an append pays one timestamp
 -- comparison, no table access and no function call. The body is SQL-standard (RETURN ...), kept
 -- as a parse tree, so inlining it where an expression is planned again (a replanned statement,
 -- the append trigger's first call in a session) costs no parsing. _verify_clock() writes it

@@ -19,9 +19,9 @@ COMMENT ON FUNCTION eventlog._refuse_element(bigint, jsonb) IS
   'Raises the refusal for element ordinality of a payload array that is not a JSON object.';
 
 -- log_event is the convenient call: one event, or one per element of an array, in one statement.
--- It inserts through the same path as a plain INSERT (0025): the column default gives the log
--- position, and the append triggers check every value (the stream name included) and number the
--- stream, with the same errors on both paths. What is left here is what only the array form
+-- It inserts through the same path as a plain INSERT (0025): the append triggers set the log
+-- position, check every value (the stream name included) and number the stream, with the same
+-- errors on both paths. What is left here is what only the array form
 -- needs. (The triggers come in a later migration; plpgsql resolves the INSERT when it first runs.)
 CREATE FUNCTION eventlog.log_event(
   payload jsonb,

@@ -5,9 +5,13 @@
 --   COPY eventlog.events (event_type, stream, payload, metadata) FROM STDIN;
 --
 -- What makes every path equal, for every role (the owner and superusers included):
---   * tx_order, the log position, is the writing transaction's id plus the clock offset: a column
---     default in which the planner inlines _clock_offset() (0006). Writers cannot name the column
---     (column privileges); for the owner and superusers, the first trigger refuses any other value.
+--   * tx_order, the log position, is the writing transaction's id plus the clock offset, set by the
+--     first trigger (which inlines _clock_offset(), 0006). Writers cannot name the column (column
+--     privileges); for the owner and superusers, the trigger refuses any value given.
+--   * an append to a stream by a transaction that has not written yet first waits, on an advisory
+--     lock of the stream, for the other such appenders to the stream to commit, and only then
+--     takes its transaction id: so racing appenders of one stream take their positions in the
+--     order they take the stream's versions (see the stream version trigger below).
 --   * version is the stream's next version, from the second trigger, which upserts the stream's
 --     row in eventlog.streams (locked to commit: writers of one stream are ordered, others not).
 --   * the first trigger checks payload, metadata, event_type and stream, and raises log_event's
@@ -29,8 +33,8 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-  IF e.tx_order IS DISTINCT FROM pg_catalog.pg_current_xact_id()::text::bigint + eventlog._clock_offset() THEN
-    RAISE EXCEPTION 'tx_order % was given, but the log position of an event is set by the database', coalesce(e.tx_order::text, 'NULL')
+  IF e.tx_order IS NOT NULL THEN
+    RAISE EXCEPTION 'tx_order % was given, but the log position of an event is set by the database', e.tx_order
       USING ERRCODE = 'generated_always',
             DETAIL = 'A position taken from the statement could place the event before events that readers have already passed.',
             HINT = 'Leave tx_order out of the INSERT or COPY column list.';
@@ -84,8 +88,7 @@ AS $$
 BEGIN
   -- OPERATOR(...) binds like any user-defined operator (left to right, one level), so every
   -- comparison is parenthesised.
-  IF (NEW.tx_order OPERATOR(pg_catalog.=)
-        (pg_catalog.pg_current_xact_id()::pg_catalog.text::pg_catalog.int8 OPERATOR(pg_catalog.+) eventlog._clock_offset()))
+  IF NEW.tx_order IS NULL
      AND NEW.version IS NULL
      AND (pg_catalog.jsonb_typeof(NEW.payload) OPERATOR(pg_catalog.=) 'object'::pg_catalog.text)
      AND (pg_catalog.jsonb_typeof(NEW.metadata) OPERATOR(pg_catalog.=) 'object'::pg_catalog.text)
@@ -96,6 +99,13 @@ BEGIN
           OR ((NEW.stream OPERATOR(pg_catalog.<>) ''::pg_catalog.text)
               AND (pg_catalog.length(NEW.stream) OPERATOR(pg_catalog.<=) 200)
               AND (NEW.stream OPERATOR(pg_catalog.!~) '[[:cntrl:]]'::pg_catalog.text))) THEN
+    -- A first write that appends to a stream queues behind the other first writers of the stream
+    -- before it takes its transaction id (an advisory lock needs none; a row lock would take it).
+    IF NEW.stream IS NOT NULL AND pg_catalog.pg_current_xact_id_if_assigned() IS NULL THEN
+      PERFORM pg_catalog.pg_advisory_xact_lock(
+        pg_catalog.hashtextextended('eventlog.streams ' OPERATOR(pg_catalog.||) NEW.stream, 0));
+    END IF;
+    NEW.tx_order := pg_catalog.pg_current_xact_id()::pg_catalog.text::pg_catalog.int8 OPERATOR(pg_catalog.+) eventlog._clock_offset();
     RETURN NEW;
   END IF;
   PERFORM eventlog._refuse_append(NEW);
@@ -106,13 +116,14 @@ $$;
 REVOKE EXECUTE ON FUNCTION eventlog.tg_events__check_append() FROM PUBLIC;
 
 COMMENT ON FUNCTION eventlog.tg_events__check_append() IS
-  'Trigger function: lets a valid new event through, refuses a bad one or one that sets its own position or version.';
+  'Trigger function: sets a valid new event''s log position, refuses a bad one or one that gives its own position or version.';
 
 CREATE TRIGGER _100_check_append
   BEFORE INSERT ON eventlog.events
   FOR EACH ROW EXECUTE FUNCTION eventlog.tg_events__check_append();
 
--- Runs after the check (same-event triggers fire in name order), so the stream name is valid.
+-- Runs after the check (same-event triggers fire in name order), so the stream name is valid and
+-- tx_order is set.
 -- SECURITY DEFINER: writers have no rights on eventlog.streams.
 --
 -- A stream's versions must increase in log order, or a reader that follows the log (a consumer
@@ -120,9 +131,9 @@ CREATE TRIGGER _100_check_append
 -- id, fixed at a transaction's first write; so a transaction that got its id before another one,
 -- then appended to a stream after that other one appended to it and committed, would place the
 -- next version before the previous one. That append is refused with 40001 (nothing is written;
--- the retry gets a new, later id). It needs a transaction that wrote something else first and
--- waited on, or came after, a later one's append to the same stream; appends to streams in
--- short transactions never see it.
+-- the retry gets a new, later id). Appenders whose first write is the append queue on the
+-- stream before they take their id (the check trigger), so they never meet it; it needs a
+-- transaction that wrote something else first, then appended after a later one did.
 CREATE FUNCTION eventlog.tg_events__assign_stream_version()
 RETURNS trigger
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -158,9 +169,6 @@ CREATE TRIGGER _200_assign_stream_version
 
 ALTER TABLE eventlog.events ENABLE ALWAYS TRIGGER _100_check_append;
 ALTER TABLE eventlog.events ENABLE ALWAYS TRIGGER _200_assign_stream_version;
-
-ALTER TABLE eventlog.events
-  ALTER COLUMN tx_order SET DEFAULT (pg_catalog.pg_current_xact_id()::text::bigint + eventlog._clock_offset());
 
 -- Writers name only these columns. SELECT lets INSERT ... RETURNING give the new rows back.
 GRANT INSERT (event_type, stream, payload, metadata) ON eventlog.events TO eventlog_writer, eventlog_admin;

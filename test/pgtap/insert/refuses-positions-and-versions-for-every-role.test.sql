@@ -38,11 +38,11 @@ SELECT throws_ok(
   'also under session_replication_role = replica'
 );
 RESET session_replication_role;
--- Giving the position the database would compute is no way around it either: it is accepted,
--- because it is the same position.
-SELECT lives_ok(
+-- Not even the position the database would compute: the column is the database's.
+SELECT throws_ok(
   $$INSERT INTO eventlog.events (payload, tx_order) VALUES ('{}', pg_current_xact_id()::text::bigint + eventlog._clock_offset())$$,
-  'the position the database computes is the only one accepted'
+  '428C9', NULL,
+  'not even the position the database would compute'
 );
 
 SELECT * FROM finish();
