@@ -24,16 +24,16 @@ BEGIN
 END;
 $$;
 
--- The same into eventlog.events (its indexes, tx_order from the transaction id): the empty shell
--- of log_event.
+-- The same into eventlog.events (its indexes, and its append triggers, which set tx_order and
+-- check the row): the empty shell of log_event.
 CREATE FUNCTION eventlog_variants.insert_into_events(payload jsonb)
 RETURNS SETOF eventlog.events
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 AS $$
 BEGIN
   RETURN QUERY
-    INSERT INTO eventlog.events (tx_order, payload)
-    VALUES (pg_catalog.pg_current_xact_id()::pg_catalog.text::bigint, insert_into_events.payload)
+    INSERT INTO eventlog.events (payload)
+    VALUES (insert_into_events.payload)
     RETURNING *;
 END;
 $$;
@@ -46,8 +46,8 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
   RETURN QUERY
-    INSERT INTO eventlog.events (tx_order, payload)
-    VALUES (pg_catalog.pg_current_xact_id()::pg_catalog.text::bigint, insert_into_events_pinned.payload)
+    INSERT INTO eventlog.events (payload)
+    VALUES (insert_into_events_pinned.payload)
     RETURNING *;
 END;
 $$;
