@@ -5,7 +5,7 @@
 -- NULL here because that check refuses NULL with the same error as log_event (22004), and a NOT
 -- NULL constraint would answer first with another (23502).
 CREATE TABLE eventlog.events (
-  etag bigint GENERATED ALWAYS AS IDENTITY,
+  etag bigint NOT NULL,
   tx_order bigint NOT NULL,
   ctime timestamptz NOT NULL DEFAULT pg_catalog.now(),
   event_type text NOT NULL DEFAULT 'event',
@@ -15,6 +15,17 @@ CREATE TABLE eventlog.events (
   metadata jsonb NOT NULL DEFAULT '{}',
   CONSTRAINT events_pkey PRIMARY KEY (etag)
 );
+
+-- etag comes from this sequence, taken by the append check trigger (0025) after the trigger has
+-- queued a stream append: an identity default would be taken before, and nextval() gives the
+-- transaction an id when it writes the sequence to the WAL (every 33rd value), which would fix
+-- the transaction's position too early. Writers may use the sequence (nextval from the trigger
+-- runs with their rights); taking a value by hand only leaves a gap, and etags are not dense.
+CREATE SEQUENCE eventlog.events_etag_seq AS bigint OWNED BY eventlog.events.etag;
+GRANT USAGE ON SEQUENCE eventlog.events_etag_seq TO eventlog_writer, eventlog_admin;
+
+COMMENT ON SEQUENCE eventlog.events_etag_seq IS
+  'Source of etags; the append check trigger takes the next value for every new event.';
 
 -- Not UNIQUE: etag already is, and a unique index would search for duplicates on every insert.
 CREATE INDEX events_log_order_idx ON eventlog.events (tx_order, etag) WITH (deduplicate_items = off);

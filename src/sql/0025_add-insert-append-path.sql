@@ -5,9 +5,10 @@
 --   COPY eventlog.events (event_type, stream, payload, metadata) FROM STDIN;
 --
 -- What makes every path equal, for every role (the owner and superusers included):
---   * tx_order, the log position, is the writing transaction's id plus the clock offset, set by the
---     first trigger (which inlines _clock_offset(), 0006). Writers cannot name the column (column
---     privileges); for the owner and superusers, the trigger refuses any value given.
+--   * tx_order, the log position, is the writing transaction's id plus the clock offset, and etag
+--     the next value of eventlog.events_etag_seq, both set by the first trigger (which inlines
+--     _clock_offset(), 0006). Writers cannot name these columns (column privileges); for the owner
+--     and superusers, the trigger refuses any value given.
 --   * an append to a stream by a transaction that has not written yet first waits, on an advisory
 --     lock of the stream, for the other such appenders to the stream to commit, and only then
 --     takes its transaction id: so racing appenders of one stream take their positions in the
@@ -33,6 +34,11 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+  IF e.etag IS NOT NULL THEN
+    RAISE EXCEPTION 'etag % was given, but the etag of an event is set by the database', e.etag
+      USING ERRCODE = 'generated_always',
+            HINT = 'Leave etag out of the INSERT or COPY column list.';
+  END IF;
   IF e.tx_order IS NOT NULL THEN
     RAISE EXCEPTION 'tx_order % was given, but the log position of an event is set by the database', e.tx_order
       USING ERRCODE = 'generated_always',
@@ -88,7 +94,8 @@ AS $$
 BEGIN
   -- OPERATOR(...) binds like any user-defined operator (left to right, one level), so every
   -- comparison is parenthesised.
-  IF NEW.tx_order IS NULL
+  IF NEW.etag IS NULL
+     AND NEW.tx_order IS NULL
      AND NEW.version IS NULL
      AND (pg_catalog.jsonb_typeof(NEW.payload) OPERATOR(pg_catalog.=) 'object'::pg_catalog.text)
      AND (pg_catalog.jsonb_typeof(NEW.metadata) OPERATOR(pg_catalog.=) 'object'::pg_catalog.text)
@@ -106,6 +113,7 @@ BEGIN
         pg_catalog.hashtextextended('eventlog.streams ' OPERATOR(pg_catalog.||) NEW.stream, 0));
     END IF;
     NEW.tx_order := pg_catalog.pg_current_xact_id()::pg_catalog.text::pg_catalog.int8 OPERATOR(pg_catalog.+) eventlog._clock_offset();
+    NEW.etag := pg_catalog.nextval('eventlog.events_etag_seq'::pg_catalog.regclass);
     RETURN NEW;
   END IF;
   PERFORM eventlog._refuse_append(NEW);
@@ -116,7 +124,7 @@ $$;
 REVOKE EXECUTE ON FUNCTION eventlog.tg_events__check_append() FROM PUBLIC;
 
 COMMENT ON FUNCTION eventlog.tg_events__check_append() IS
-  'Trigger function: sets a valid new event''s log position, refuses a bad one or one that gives its own position or version.';
+  'Trigger function: sets a valid new event''s etag and log position, refuses a bad one or one that gives its own etag, position or version.';
 
 CREATE TRIGGER _100_check_append
   BEFORE INSERT ON eventlog.events

@@ -17,8 +17,8 @@ AS $$
 BEGIN
   PERFORM eventlog_test.set_guards(false);
   RETURN QUERY
-    INSERT INTO eventlog.events (tx_order, payload)
-    SELECT append_committed.tx_order, a.element
+    INSERT INTO eventlog.events (etag, tx_order, payload)
+    SELECT pg_catalog.nextval('eventlog.events_etag_seq'), append_committed.tx_order, a.element
     FROM pg_catalog.jsonb_array_elements(append_committed.payloads) WITH ORDINALITY AS a (element, ordinality)
     ORDER BY a.ordinality
     RETURNING etag;
@@ -155,8 +155,8 @@ BEGIN
   PERFORM eventlog_test.set_guards(false);
   -- The stream version trigger stays on: it numbers these events as it numbers every append.
   RETURN QUERY
-    INSERT INTO eventlog.events (tx_order, stream, payload)
-    SELECT append_committed_to.tx_order, append_committed_to.stream, a.element
+    INSERT INTO eventlog.events (etag, tx_order, stream, payload)
+    SELECT pg_catalog.nextval('eventlog.events_etag_seq'), append_committed_to.tx_order, append_committed_to.stream, a.element
     FROM pg_catalog.jsonb_array_elements(append_committed_to.payloads) WITH ORDINALITY AS a (element, ordinality)
     ORDER BY a.ordinality
     RETURNING etag;
@@ -176,8 +176,8 @@ AS $$
 BEGIN
   PERFORM eventlog_test.set_guards(false);
   RETURN QUERY
-    INSERT INTO eventlog.events (tx_order, ctime, payload)
-    SELECT append_committed_at.tx_order, append_committed_at.ctime, a.element
+    INSERT INTO eventlog.events (etag, tx_order, ctime, payload)
+    SELECT pg_catalog.nextval('eventlog.events_etag_seq'), append_committed_at.tx_order, append_committed_at.ctime, a.element
     FROM pg_catalog.jsonb_array_elements(append_committed_at.payloads) WITH ORDINALITY AS a (element, ordinality)
     ORDER BY a.ordinality
     RETURNING etag;

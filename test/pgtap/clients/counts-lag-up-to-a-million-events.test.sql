@@ -10,7 +10,7 @@ SELECT count(*) FROM eventlog.peek_event('near-the-end', 1);
 -- As append_committed does, with the guards off for the moment of the insert (a position given
 -- by the writer is refused otherwise); one statement rather than a JSON array of a million.
 SELECT eventlog_test.set_guards(false);
-INSERT INTO eventlog.events (tx_order, payload) SELECT 10, '{}' FROM generate_series(1, 1000005);
+INSERT INTO eventlog.events (etag, tx_order, payload) SELECT nextval('eventlog.events_etag_seq'), 10, '{}' FROM generate_series(1, 1000005);
 SELECT eventlog_test.set_guards(true);
 SELECT eventlog.seek_client('near-the-end', (SELECT etag FROM eventlog.events ORDER BY etag OFFSET 999999 LIMIT 1));
 
