@@ -1,0 +1,67 @@
+// Optimistic concurrency under real concurrency: 16 connections call append_to_stream with the
+// same expected version at once, 20 times over. Exactly one call wins each round; every other
+// one gets EL020 naming the version the winner left behind — never a deadlock, never a unique
+// violation from the (stream, version) index, never two winners.
+import t from 'tap';
+import { freshDatabase } from '../lib/db.ts';
+
+const CALLERS = 16;
+const ROUNDS = 20;
+
+interface Outcome {
+  caller: number;
+  sentAt: number;
+  versions?: number[];
+  code?: string;
+  message?: string;
+}
+
+t.test('16 writers with the same expected version: one winner per round, EL020 for the rest', async (t) => {
+  const db = await freshDatabase(t, { install: true });
+  const clients = await Promise.all(Array.from({ length: CALLERS }, () => db.connect()));
+
+  for (let round = 0; round < ROUNDS; round++) {
+    const stream = `account-${round}`;
+    // Even rounds race to create the stream (expected 0), odd rounds race on a stream at version 3.
+    const expected = round % 2 === 0 ? 0 : 3;
+    if (expected > 0) {
+      const seed = Array.from({ length: expected }, (_, i) => ({ type: 'seeded', payload: { i } }));
+      await db.query('SELECT eventlog.append_to_stream($1, $2)', [stream, JSON.stringify(seed)]);
+    }
+    let winnerCommittedAt = Infinity;
+    const outcomes = await Promise.all(clients.map(async (client, caller): Promise<Outcome> => {
+      const events = [{ type: 'deposited', payload: { caller } }, { type: 'noted', payload: { caller } }];
+      await client.query('BEGIN');
+      const sentAt = Date.now();
+      try {
+        const r = await client.query<{ version: number }>(
+          'SELECT version FROM eventlog.append_to_stream($1, $2, $3)', [stream, JSON.stringify(events), expected]);
+        // The winner keeps its transaction open a moment, so the others queue behind its stream lock.
+        await client.query('SELECT pg_sleep(0.05)');
+        await client.query('COMMIT');
+        winnerCommittedAt = Date.now();
+        return { caller, sentAt, versions: r.rows.map((row) => row.version) };
+      } catch (err) {
+        await client.query('ROLLBACK');
+        const e = err as { code?: string; message?: string };
+        return { caller, sentAt, code: e.code, message: e.message };
+      }
+    }));
+
+    const winners = outcomes.filter((o) => o.versions);
+    const losers = outcomes.filter((o) => !o.versions);
+    t.equal(winners.length, 1, `round ${round}: exactly one winner`);
+    t.same(winners[0]?.versions, [expected + 1, expected + 2], `round ${round}: the winner appended versions ${expected + 1} and ${expected + 2}`);
+    t.same([...new Set(losers.map((o) => o.code))], ['EL020'], `round ${round}: every other caller got EL020 (no deadlock, no unique violation)`);
+    t.ok(losers.every((o) => o.message === `stream '${stream}' is at version ${expected + 2}, not at the expected version ${expected}`),
+      `round ${round}: each conflict names the stream, the actual and the expected version`);
+    t.ok(outcomes.filter((o) => o.sentAt < winnerCommittedAt).length >= CALLERS / 2,
+      `round ${round}: at least half the calls were sent while the winner's transaction was open`);
+
+    const rows = await db.query<{ version: number; caller: number | null }>(
+      `SELECT version, (payload ->> 'caller')::int AS caller FROM eventlog.events WHERE stream = $1 ORDER BY version`, [stream]);
+    t.same(rows.map((r) => r.version), Array.from({ length: expected + 2 }, (_, i) => i + 1),
+      `round ${round}: the stream holds versions 1..${expected + 2}, no gap, no duplicate`);
+    t.same(rows.slice(expected).map((r) => r.caller), [winners[0]?.caller, winners[0]?.caller], `round ${round}: the new events are the winner's`);
+  }
+});
