@@ -1,5 +1,5 @@
 BEGIN;
-SELECT plan(9);
+SELECT plan(11);
 SELECT eventlog_test.reset();
 DELETE FROM eventlog.idempotency_keys;
 
@@ -38,6 +38,13 @@ SELECT throws_ok(
   'stream ''account-3'' is at version 0, not at the expected version 1',
   'an expected version for a stream that does not exist is refused'
 );
+SELECT throws_ok(
+  $$SELECT eventlog.append_to_stream('account-2', '[{"type": "deposited", "payload": {"amount": 4}}]', 1, 'retry-me')$$,
+  'EL020',
+  'stream ''account-2'' is at version 3, not at the expected version 1',
+  'a conflicting call with an idempotency key is refused too'
+);
+SELECT is((SELECT count(*) FROM eventlog.idempotency_keys), 0::bigint, 'and leaves no key behind, so a corrected retry can use it');
 SELECT is(
   (SELECT count(*) FROM eventlog.events),
   3::bigint,
