@@ -106,3 +106,18 @@ t.test('a caller reusing a key with other events waits for the first call, then 
   await a.query('ROLLBACK');
   t.same((await after).rows.map((r) => r.version), [1], 'when the first call rolls back, the waiting call with other events is the first call');
 });
+
+t.test('under REPEATABLE READ, a caller whose snapshot predates the first call\'s commit gets 40001', async (t) => {
+  const db = await freshDatabase(t, { install: true });
+  const [a, b] = await Promise.all([db.connect(), db.connect()]);
+  const events = JSON.stringify([{ type: 'withdrawn', payload: { amount: 10 } }]);
+  await b.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+  await b.query('SELECT 1'); // takes b's snapshot
+  await a.query(`SELECT eventlog.append_to_stream('wallet-rr', $1, NULL, 'req-rr')`, [events]);
+  const code = await b.query(`SELECT eventlog.append_to_stream('wallet-rr', $1, NULL, 'req-rr')`, [events])
+    .then(() => 'returned', (err: { code?: string }) => err.code);
+  await b.query('ROLLBACK');
+  t.equal(code, '40001', 'serialization failure: retry the transaction');
+  const retried = await b.query<{ version: number }>(`SELECT version FROM eventlog.append_to_stream('wallet-rr', $1, NULL, 'req-rr')`, [events]);
+  t.same(retried.rows, [{ version: 1 }], 'the retry returns the first call\'s row');
+});
