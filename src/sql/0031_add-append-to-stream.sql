@@ -80,7 +80,6 @@ DECLARE
   v_hash bytea;
   v_key eventlog.idempotency_keys;
   v_base_version integer;
-  v_tx_order bigint;
 BEGIN
   -- Everything is checked before anything is written.
   IF append_to_stream.stream IS NULL OR append_to_stream.stream = '' OR pg_catalog.length(append_to_stream.stream) > 200
@@ -159,35 +158,36 @@ BEGIN
     END IF;
   END IF;
 
-  -- The stream's row is locked from here to commit, so writers of one stream are ordered and the
-  -- version it returns is the one this call appends after.
-  INSERT INTO eventlog.streams AS s (stream, version)
-  VALUES (append_to_stream.stream, v_count)
-  ON CONFLICT ON CONSTRAINT streams_pkey DO UPDATE SET version = s.version + v_count
-  RETURNING s.version - v_count INTO v_base_version;
-
-  IF v_base_version <> append_to_stream.expected_version THEN
-    RAISE EXCEPTION 'stream % is at version %, not at the expected version %', eventlog._display(append_to_stream.stream),
-        v_base_version, append_to_stream.expected_version
-      USING ERRCODE = 'EL020',
-            DETAIL = 'Another writer appended first; nothing was written.',
-            HINT = 'Read the stream again, decide again, and append with the version you read.';
-  END IF;
-
-  v_tx_order := eventlog._append_position();
+  -- The stream's versions come from the log's own numbering (the BEFORE INSERT trigger
+  -- _200_assign_stream_version upserts the stream's row in eventlog.streams for each event, in
+  -- insertion order, and keeps it locked until commit). So after the insert, the stream's row holds
+  -- this call's last version, and nobody else can have moved it since this call's first event:
+  -- the version the call appended after is that row minus the number of events.
   RETURN QUERY
-    INSERT INTO eventlog.events (tx_order, event_type, stream, version, payload, metadata)
-    SELECT v_tx_order, a.element ->> 'type', append_to_stream.stream, v_base_version + a.ordinality::integer,
-      a.element -> 'payload',
+    INSERT INTO eventlog.events (event_type, stream, payload, metadata)
+    SELECT a.element ->> 'type', append_to_stream.stream, a.element -> 'payload',
       CASE WHEN pg_catalog.jsonb_typeof(a.element -> 'metadata') = 'object' THEN a.element -> 'metadata' ELSE '{}'::jsonb END
     FROM pg_catalog.jsonb_array_elements(append_to_stream.events) WITH ORDINALITY AS a (element, ordinality)
     ORDER BY a.ordinality
     RETURNING *;
 
-  IF append_to_stream.idempotency_key IS NOT NULL THEN
-    UPDATE eventlog.idempotency_keys AS k
-    SET first_version = v_base_version + 1, last_version = v_base_version + v_count
-    WHERE k.idempotency_key = append_to_stream.idempotency_key;
+  IF append_to_stream.expected_version IS NOT NULL OR append_to_stream.idempotency_key IS NOT NULL THEN
+    SELECT s.version - v_count INTO STRICT v_base_version
+    FROM eventlog.streams AS s
+    WHERE s.stream = append_to_stream.stream;
+    IF v_base_version <> append_to_stream.expected_version THEN
+      -- Raising undoes the insert above: nothing of this call is written.
+      RAISE EXCEPTION 'stream % is at version %, not at the expected version %', eventlog._display(append_to_stream.stream),
+          v_base_version, append_to_stream.expected_version
+        USING ERRCODE = 'EL020',
+              DETAIL = 'Another writer appended first; nothing was written.',
+              HINT = 'Read the stream again, decide again, and append with the version you read.';
+    END IF;
+    IF append_to_stream.idempotency_key IS NOT NULL THEN
+      UPDATE eventlog.idempotency_keys AS k
+      SET first_version = v_base_version + 1, last_version = v_base_version + v_count
+      WHERE k.idempotency_key = append_to_stream.idempotency_key;
+    END IF;
   END IF;
 END;
 $$;

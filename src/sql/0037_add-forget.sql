@@ -71,8 +71,8 @@ BEGIN
   GET DIAGNOSTICS v_snapshots = ROW_COUNT;
 
   -- The audit event: who, when, which stream and keys, how many rows; never the erased values.
-  INSERT INTO eventlog.events (tx_order, event_type, payload)
-  VALUES (eventlog._append_position(), 'stream_forgotten', pg_catalog.jsonb_build_object(
+  INSERT INTO eventlog.events (event_type, payload)
+  VALUES ('stream_forgotten', pg_catalog.jsonb_build_object(
     'stream', forget.stream,
     'keys', pg_catalog.to_jsonb(forget.keys),
     'event_types', pg_catalog.to_jsonb(forget.event_types),
