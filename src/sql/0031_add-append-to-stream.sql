@@ -80,6 +80,8 @@ DECLARE
   v_hash bytea;
   v_key eventlog.idempotency_keys;
   v_base_version integer;
+  v_element jsonb;
+  v_row eventlog.events;
 BEGIN
   -- Everything is checked before anything is written.
   IF append_to_stream.stream IS NULL OR append_to_stream.stream = '' OR pg_catalog.length(append_to_stream.stream) > 200
@@ -113,22 +115,39 @@ BEGIN
           OR append_to_stream.idempotency_key ~ '[[:cntrl:]]') THEN
     PERFORM eventlog._check_name('idempotency_key', append_to_stream.idempotency_key);
   END IF;
-  SELECT a.ordinality, a.element INTO v_bad_ordinality, v_bad_element
-  FROM pg_catalog.jsonb_array_elements(append_to_stream.events) WITH ORDINALITY AS a (element, ordinality)
-  WHERE NOT coalesce(
-      pg_catalog.jsonb_typeof(a.element) = 'object'
-      AND pg_catalog.jsonb_typeof(a.element -> 'type') = 'string'
-      AND pg_catalog.jsonb_typeof(a.element -> 'payload') = 'object'
-      AND coalesce(pg_catalog.jsonb_typeof(a.element -> 'metadata') IN ('object', 'null'), true)
-      AND (a.element - ARRAY['type', 'payload', 'metadata']) = '{}'::jsonb
-      AND a.element ->> 'type' <> ''
-      AND pg_catalog.length(a.element ->> 'type') <= 200
-      AND a.element ->> 'type' !~ '[[:cntrl:]]',
-    false)
-  ORDER BY a.ordinality
-  LIMIT 1;
-  IF FOUND THEN
-    PERFORM eventlog._refuse_stream_event(v_bad_ordinality, v_bad_element);
+  -- One event, the common case: checked in plpgsql expressions; several: in one query.
+  IF v_count = 1 THEN
+    v_element := append_to_stream.events -> 0;
+    IF NOT coalesce(
+        pg_catalog.jsonb_typeof(v_element) = 'object'
+        AND pg_catalog.jsonb_typeof(v_element -> 'type') = 'string'
+        AND pg_catalog.jsonb_typeof(v_element -> 'payload') = 'object'
+        AND coalesce(pg_catalog.jsonb_typeof(v_element -> 'metadata') IN ('object', 'null'), true)
+        AND (v_element - ARRAY['type', 'payload', 'metadata']) = '{}'::jsonb
+        AND v_element ->> 'type' <> ''
+        AND pg_catalog.length(v_element ->> 'type') <= 200
+        AND v_element ->> 'type' !~ '[[:cntrl:]]',
+      false) THEN
+      PERFORM eventlog._refuse_stream_event(1, v_element);
+    END IF;
+  ELSE
+    SELECT a.ordinality, a.element INTO v_bad_ordinality, v_bad_element
+    FROM pg_catalog.jsonb_array_elements(append_to_stream.events) WITH ORDINALITY AS a (element, ordinality)
+    WHERE NOT coalesce(
+        pg_catalog.jsonb_typeof(a.element) = 'object'
+        AND pg_catalog.jsonb_typeof(a.element -> 'type') = 'string'
+        AND pg_catalog.jsonb_typeof(a.element -> 'payload') = 'object'
+        AND coalesce(pg_catalog.jsonb_typeof(a.element -> 'metadata') IN ('object', 'null'), true)
+        AND (a.element - ARRAY['type', 'payload', 'metadata']) = '{}'::jsonb
+        AND a.element ->> 'type' <> ''
+        AND pg_catalog.length(a.element ->> 'type') <= 200
+        AND a.element ->> 'type' !~ '[[:cntrl:]]',
+      false)
+    ORDER BY a.ordinality
+    LIMIT 1;
+    IF FOUND THEN
+      PERFORM eventlog._refuse_stream_event(v_bad_ordinality, v_bad_element);
+    END IF;
   END IF;
 
   -- The key's row is claimed before the stream is touched: a second caller with the same key
@@ -160,34 +179,45 @@ BEGIN
 
   -- The stream's versions come from the log's own numbering (the BEFORE INSERT trigger
   -- _200_assign_stream_version upserts the stream's row in eventlog.streams for each event, in
-  -- insertion order, and keeps it locked until commit). So after the insert, the stream's row holds
-  -- this call's last version, and nobody else can have moved it since this call's first event:
-  -- the version the call appended after is that row minus the number of events.
-  RETURN QUERY
+  -- insertion order, and keeps it locked until commit). So nobody else can move the stream between
+  -- this call's first event and its commit: the version the call appended after is its first
+  -- event's version minus one, or, for several events, the stream's row minus their number.
+  IF v_count = 1 THEN
     INSERT INTO eventlog.events (event_type, stream, payload, metadata)
-    SELECT a.element ->> 'type', append_to_stream.stream, a.element -> 'payload',
-      CASE WHEN pg_catalog.jsonb_typeof(a.element -> 'metadata') = 'object' THEN a.element -> 'metadata' ELSE '{}'::jsonb END
-    FROM pg_catalog.jsonb_array_elements(append_to_stream.events) WITH ORDINALITY AS a (element, ordinality)
-    ORDER BY a.ordinality
-    RETURNING *;
+    VALUES (v_element ->> 'type', append_to_stream.stream, v_element -> 'payload',
+      CASE WHEN pg_catalog.jsonb_typeof(v_element -> 'metadata') = 'object' THEN v_element -> 'metadata' ELSE '{}'::jsonb END)
+    RETURNING * INTO v_row;
+    v_base_version := v_row.version - 1;
+  ELSE
+    RETURN QUERY
+      INSERT INTO eventlog.events (event_type, stream, payload, metadata)
+      SELECT a.element ->> 'type', append_to_stream.stream, a.element -> 'payload',
+        CASE WHEN pg_catalog.jsonb_typeof(a.element -> 'metadata') = 'object' THEN a.element -> 'metadata' ELSE '{}'::jsonb END
+      FROM pg_catalog.jsonb_array_elements(append_to_stream.events) WITH ORDINALITY AS a (element, ordinality)
+      ORDER BY a.ordinality
+      RETURNING *;
+    IF append_to_stream.expected_version IS NOT NULL OR append_to_stream.idempotency_key IS NOT NULL THEN
+      SELECT s.version - v_count INTO STRICT v_base_version
+      FROM eventlog.streams AS s
+      WHERE s.stream = append_to_stream.stream;
+    END IF;
+  END IF;
 
-  IF append_to_stream.expected_version IS NOT NULL OR append_to_stream.idempotency_key IS NOT NULL THEN
-    SELECT s.version - v_count INTO STRICT v_base_version
-    FROM eventlog.streams AS s
-    WHERE s.stream = append_to_stream.stream;
-    IF v_base_version <> append_to_stream.expected_version THEN
-      -- Raising undoes the insert above: nothing of this call is written.
-      RAISE EXCEPTION 'stream % is at version %, not at the expected version %', eventlog._display(append_to_stream.stream),
-          v_base_version, append_to_stream.expected_version
-        USING ERRCODE = 'EL020',
-              DETAIL = 'Another writer appended first; nothing was written.',
-              HINT = 'Read the stream again, decide again, and append with the version you read.';
-    END IF;
-    IF append_to_stream.idempotency_key IS NOT NULL THEN
-      UPDATE eventlog.idempotency_keys AS k
-      SET first_version = v_base_version + 1, last_version = v_base_version + v_count
-      WHERE k.idempotency_key = append_to_stream.idempotency_key;
-    END IF;
+  IF v_base_version <> append_to_stream.expected_version THEN
+    -- Raising undoes the insert above: nothing of this call is written.
+    RAISE EXCEPTION 'stream % is at version %, not at the expected version %', eventlog._display(append_to_stream.stream),
+        v_base_version, append_to_stream.expected_version
+      USING ERRCODE = 'EL020',
+            DETAIL = 'Another writer appended first; nothing was written.',
+            HINT = 'Read the stream again, decide again, and append with the version you read.';
+  END IF;
+  IF append_to_stream.idempotency_key IS NOT NULL THEN
+    UPDATE eventlog.idempotency_keys AS k
+    SET first_version = v_base_version + 1, last_version = v_base_version + v_count
+    WHERE k.idempotency_key = append_to_stream.idempotency_key;
+  END IF;
+  IF v_count = 1 THEN
+    RETURN NEXT v_row;
   END IF;
 END;
 $$;
