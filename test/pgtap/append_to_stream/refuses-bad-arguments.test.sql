@@ -1,5 +1,5 @@
 BEGIN;
-SELECT plan(22);
+SELECT plan(24);
 SELECT eventlog_test.reset();
 DELETE FROM eventlog.idempotency_keys;
 
@@ -21,6 +21,10 @@ SELECT throws_ok($$SELECT eventlog.append_to_stream('s', 'not json')$$,
   '22P02', NULL, 'text that is not JSON');
 SELECT throws_ok($$SELECT eventlog.append_to_stream('s', '[{"type": "a", "payload": {}}, 7]')$$,
   '22023', 'element 2 of events is ''7'', not a JSON object', 'an element that is not an object');
+SELECT throws_ok($$SELECT eventlog.append_to_stream('s', '[{"type": "a", "payload": {}}, {"type": "b"}, {"type": ""}]')$$,
+  '22023', 'element 2 of events has no "payload"', 'the first bad element of several is named');
+SELECT throws_ok($$SELECT eventlog.append_to_stream('s', '[{"type": "a", "payload": {}}, {"type": "b", "payload": {}, "meta": {}}]')$$,
+  '22023', 'element 2 of events has the unknown key ''meta''', 'an unknown key in a later element');
 SELECT throws_ok($$SELECT eventlog.append_to_stream('s', '[{"payload": {}}]')$$,
   '22023', 'element 1 of events has no "type"', 'a missing type');
 SELECT throws_ok($$SELECT eventlog.append_to_stream('s', '[{"type": 5, "payload": {}}]')$$,
