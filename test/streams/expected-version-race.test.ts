@@ -68,3 +68,19 @@ t.test('16 writers with the same expected version: one winner per round, EL020 f
     t.same(rows.slice(expected).map((r) => r.caller), appended.map(() => winners[0]?.caller), `round ${round}: the new events are the winner's`);
   }
 });
+
+t.test('under REPEATABLE READ, a writer whose snapshot predates another append to the stream gets 40001', async (t) => {
+  const db = await freshDatabase(t, { install: true });
+  const [a, b] = await Promise.all([db.connect(), db.connect()]);
+  const events = JSON.stringify([{ type: 'deposited', payload: { amount: 1 } }]);
+  await a.query(`SELECT eventlog.append_to_stream('account-rr', $1, 0)`, [events]);
+  await b.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+  t.same((await b.query(`SELECT eventlog.stream_version('account-rr') AS v`)).rows, [{ v: 1 }], 'b reads version 1');
+  await a.query(`SELECT eventlog.append_to_stream('account-rr', $1, 1)`, [events]);
+  const code = await b.query(`SELECT eventlog.append_to_stream('account-rr', $1, 1)`, [events])
+    .then(() => 'appended', (err: { code?: string }) => err.code);
+  await b.query('ROLLBACK');
+  t.equal(code, '40001', 'serialization failure rather than EL020: retry the transaction, which then sees version 2');
+  const [{ n }] = (await a.query<{ n: string }>(`SELECT count(*) AS n FROM eventlog.events WHERE stream = 'account-rr'`)).rows;
+  t.equal(n, '2', 'and b wrote nothing');
+});
