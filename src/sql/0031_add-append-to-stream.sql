@@ -63,6 +63,27 @@ REVOKE EXECUTE ON FUNCTION eventlog._refuse_stream_event(bigint, jsonb) FROM PUB
 COMMENT ON FUNCTION eventlog._refuse_stream_event(bigint, jsonb) IS
   'Raises the refusal for element ordinality of append_to_stream''s events array.';
 
+-- The refusal for a stream that is not at the expected version; one message for both places
+-- append_to_stream checks.
+CREATE FUNCTION eventlog._refuse_stream_version(stream text, actual_version integer, expected_version integer)
+RETURNS void
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  RAISE EXCEPTION 'stream % is at version %, not at the expected version %', eventlog._display(_refuse_stream_version.stream),
+      _refuse_stream_version.actual_version, _refuse_stream_version.expected_version
+    USING ERRCODE = 'EL020',
+          DETAIL = 'Another writer appended first; nothing was written.',
+          HINT = 'Read the stream again, decide again, and append with the version you read.';
+END;
+$$;
+
+REVOKE EXECUTE ON FUNCTION eventlog._refuse_stream_version(text, integer, integer) FROM PUBLIC;
+
+COMMENT ON FUNCTION eventlog._refuse_stream_version(text, integer, integer) IS
+  'Raises EL020 for a stream at actual_version where the caller expected expected_version.';
+
 CREATE FUNCTION eventlog.append_to_stream(
   stream text,
   events jsonb,
@@ -80,6 +101,7 @@ DECLARE
   v_hash bytea;
   v_key eventlog.idempotency_keys;
   v_base_version integer;
+  v_current integer;
   v_element jsonb;
   v_row eventlog.events;
 BEGIN
@@ -150,10 +172,22 @@ BEGIN
     END IF;
   END IF;
 
-  -- The key's row is claimed before the stream is touched: a second caller with the same key
-  -- waits here until the first caller's transaction ends, then finds its row (committed) or
-  -- claims the key itself (rolled back). Claiming first also means a caller never holds a
-  -- stream while waiting for a key, so the two locks cannot deadlock.
+  -- Callers of append_to_stream for one stream queue here, on a transaction-level advisory lock
+  -- keyed by a hash of the stream name, before they write anything. So each one gets its log
+  -- position (its transaction id, assigned at its first write) only after the previous one has
+  -- committed or rolled back, the stream version trigger never finds a later position ahead of it
+  -- (which it would refuse with 40001), and a caller with an expected version reads the version
+  -- its predecessor left behind. The lock takes no transaction id and writes nothing; a stream
+  -- that does not exist yet is covered too. Writers that bypass append_to_stream (log_event,
+  -- INSERT) take only the stream's row lock in the trigger; the check after the insert covers
+  -- them. An application's own advisory lock on the same number only makes one of them wait.
+  PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended(append_to_stream.stream, 1953460082));
+
+  -- The key's row is claimed before the stream is written: a second caller with the same key
+  -- waits (on the stream's advisory lock, or here for a key used on another stream) until the
+  -- first caller's transaction ends, then finds its row (committed) or claims the key itself
+  -- (rolled back). Every call takes its locks in the same order (stream, key, stream row), so
+  -- two calls cannot deadlock.
   IF append_to_stream.idempotency_key IS NOT NULL THEN
     v_hash := pg_catalog.sha256(pg_catalog.convert_to(append_to_stream.events::text, 'UTF8'));
     INSERT INTO eventlog.idempotency_keys (idempotency_key, stream, events_hash)
@@ -174,6 +208,15 @@ BEGIN
         WHERE e.stream = v_key.stream AND e.version BETWEEN v_key.first_version AND v_key.last_version
         ORDER BY e.version;
       RETURN;
+    END IF;
+  END IF;
+
+  -- With an expected version, compare with the version the stream's previous writer left behind
+  -- (the advisory lock above has waited for it), before appending anything.
+  IF append_to_stream.expected_version IS NOT NULL THEN
+    SELECT s.version INTO v_current FROM eventlog.streams AS s WHERE s.stream = append_to_stream.stream;
+    IF coalesce(v_current, 0) <> append_to_stream.expected_version THEN
+      PERFORM eventlog._refuse_stream_version(append_to_stream.stream, coalesce(v_current, 0), append_to_stream.expected_version);
     END IF;
   END IF;
 
@@ -204,12 +247,9 @@ BEGIN
   END IF;
 
   IF v_base_version <> append_to_stream.expected_version THEN
-    -- Raising undoes the insert above: nothing of this call is written.
-    RAISE EXCEPTION 'stream % is at version %, not at the expected version %', eventlog._display(append_to_stream.stream),
-        v_base_version, append_to_stream.expected_version
-      USING ERRCODE = 'EL020',
-            DETAIL = 'Another writer appended first; nothing was written.',
-            HINT = 'Read the stream again, decide again, and append with the version you read.';
+    -- Reached when a writer outside append_to_stream appended to the stream meanwhile. Raising
+    -- undoes the insert above: nothing of this call is written.
+    PERFORM eventlog._refuse_stream_version(append_to_stream.stream, v_base_version, append_to_stream.expected_version);
   END IF;
   IF append_to_stream.idempotency_key IS NOT NULL THEN
     UPDATE eventlog.idempotency_keys AS k

@@ -84,3 +84,40 @@ t.test('under REPEATABLE READ, a writer whose snapshot predates another append t
   const [{ n }] = (await a.query<{ n: string }>(`SELECT count(*) AS n FROM eventlog.events WHERE stream = 'account-rr'`)).rows;
   t.equal(n, '2', 'and b wrote nothing');
 });
+
+t.test('expected_version 0 while log_event is creating the stream: EL020 once that commits', async (t) => {
+  const db = await freshDatabase(t, { install: true });
+  const [a, b, observer] = await Promise.all([db.connect(), db.connect(), db.connect()]);
+  const bPid = (await b.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+  await a.query('BEGIN');
+  await a.query(`SELECT eventlog.log_event('{"n": 1}', 'opened', 'account-mixed')`);
+  const creating = b.query(`SELECT version FROM eventlog.append_to_stream('account-mixed', '[{"type": "opened", "payload": {}}]', 0)`)
+    .then(() => 'appended', (err: { code?: string; message?: string }) => `${err.code} ${err.message}`);
+  let waiting = false;
+  for (let i = 0; i < 50 && !waiting; i++) {
+    const { rows } = await observer.query<{ n: string }>(
+      `SELECT count(*) AS n FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'`, [bPid]);
+    waiting = rows[0].n === '1';
+    if (!waiting) await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  t.ok(waiting, 'append_to_stream waits for the uncommitted creation of the stream');
+  await a.query('COMMIT');
+  t.equal(await creating, "EL020 stream 'account-mixed' is at version 1, not at the expected version 0", 'then it is refused with EL020');
+  const { rows } = await observer.query(`SELECT version, event_type FROM eventlog.events WHERE stream = 'account-mixed'`);
+  t.same(rows, [{ version: 1, event_type: 'opened' }], 'and only log_event\'s event is in the stream');
+});
+
+t.test('16 writers without an expected version on one stream: all append, versions 1..16 in log order', async (t) => {
+  const db = await freshDatabase(t, { install: true });
+  const clients = await Promise.all(Array.from({ length: CALLERS }, () => db.connect()));
+  for (let round = 0; round < ROUNDS; round++) {
+    const stream = `hot-${round}`;
+    const outcomes = await Promise.all(clients.map((c, caller) =>
+      c.query('SELECT version FROM eventlog.append_to_stream($1, $2)', [stream, JSON.stringify([{ type: 'ticked', payload: { caller } }])])
+        .then(() => 'ok', (err: { code?: string }) => err.code)));
+    t.same(outcomes.filter((o) => o !== 'ok'), [], `round ${round}: every call appended (no 40001, no deadlock)`);
+    const rows = await db.query<{ version: number }>(
+      'SELECT version FROM eventlog.events WHERE stream = $1 ORDER BY tx_order, etag', [stream]);
+    t.same(rows.map((r) => r.version), Array.from({ length: CALLERS }, (_, i) => i + 1), `round ${round}: versions 1..16 in log order`);
+  }
+});
