@@ -1,5 +1,5 @@
 BEGIN;
-SELECT plan(24);
+SELECT plan(22);
 SELECT eventlog_test.reset();
 DELETE FROM eventlog.idempotency_keys;
 
@@ -48,9 +48,6 @@ SELECT throws_ok($$SELECT eventlog.append_to_stream('s', '[{"type": "a", "payloa
 SELECT throws_ok($$SELECT eventlog.append_to_stream('s', '[{"type": "a", "payload": {}}]', NULL, repeat('k', 201))$$,
   '22023', NULL, 'an idempotency key over 200 characters');
 
-SELECT is((SELECT count(*) FROM eventlog.events), 0::bigint, 'nothing was written to the log');
-SELECT is((SELECT count(*) FROM eventlog.streams) + (SELECT count(*) FROM eventlog.idempotency_keys), 0::bigint,
-  'no stream and no key was recorded');
 
 SELECT * FROM finish();
 ROLLBACK;

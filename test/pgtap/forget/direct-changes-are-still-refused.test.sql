@@ -37,8 +37,8 @@ SELECT throws_ok($$UPDATE eventlog.events SET payload = payload - 'email'$$, 'EL
 
 -- Right after forget, in the same transaction, the guard is closed again.
 SELECT eventlog.forget('customer-6', ARRAY['email']);
-SELECT throws_ok($$UPDATE eventlog.events SET payload = '{}'$$, 'EL002', NULL, 'an UPDATE after forget in the same transaction is refused');
 SELECT is((SELECT count(*) FROM eventlog.sanctioned_changes), 0::bigint, 'forget leaves no permission behind');
+SELECT throws_ok($$UPDATE eventlog.events SET payload = '{}'$$, 'EL002', NULL, 'an UPDATE after forget in the same transaction is refused');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -1,5 +1,5 @@
 BEGIN;
-SELECT plan(10);
+SELECT plan(9);
 SELECT eventlog_test.reset();
 DELETE FROM eventlog.snapshots;
 
@@ -23,7 +23,6 @@ SELECT throws_ok($$SELECT eventlog.save_snapshot(NULL, 1, '{}')$$,
   '22004', 'stream must not be NULL', 'NULL stream');
 SELECT throws_ok($$SELECT eventlog.save_snapshot('', 1, '{}')$$,
   '22023', 'stream must not be empty', 'empty stream');
-SELECT is((SELECT count(*) FROM eventlog.snapshots), 0::bigint, 'nothing was saved');
 
 SELECT * FROM finish();
 ROLLBACK;
