@@ -1,0 +1,269 @@
+-- append_to_stream: events of one stream with an optional expected version and idempotency key.
+-- The precise refusal for an element of the events array; only called once the fast check in
+-- append_to_stream has found an element it does not accept.
+CREATE FUNCTION eventlog._refuse_stream_event(ordinality bigint, element jsonb)
+RETURNS void
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  v_hint constant text := 'Each event is {"type": "…", "payload": {…}, "metadata": {…}}; metadata is optional.';
+  v_key text;
+BEGIN
+  IF pg_catalog.jsonb_typeof(_refuse_stream_event.element) <> 'object' THEN
+    RAISE EXCEPTION 'element % of events is %, not a JSON object', _refuse_stream_event.ordinality,
+        eventlog._display(_refuse_stream_event.element::text)
+      USING ERRCODE = 'invalid_parameter_value', HINT = v_hint;
+  END IF;
+  SELECT k INTO v_key
+  FROM pg_catalog.jsonb_object_keys(_refuse_stream_event.element) AS k
+  WHERE k <> ALL (ARRAY['type', 'payload', 'metadata'])
+  ORDER BY k
+  LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION 'element % of events has the unknown key %', _refuse_stream_event.ordinality, eventlog._display(v_key)
+      USING ERRCODE = 'invalid_parameter_value', HINT = v_hint;
+  END IF;
+  IF NOT _refuse_stream_event.element ? 'type' THEN
+    RAISE EXCEPTION 'element % of events has no "type"', _refuse_stream_event.ordinality
+      USING ERRCODE = 'invalid_parameter_value', HINT = v_hint;
+  END IF;
+  IF pg_catalog.jsonb_typeof(_refuse_stream_event.element -> 'type') <> 'string' THEN
+    RAISE EXCEPTION 'element % of events has "type" %, a JSON %, not a string', _refuse_stream_event.ordinality,
+        eventlog._display((_refuse_stream_event.element -> 'type')::text),
+        pg_catalog.jsonb_typeof(_refuse_stream_event.element -> 'type')
+      USING ERRCODE = 'invalid_parameter_value', HINT = v_hint;
+  END IF;
+  PERFORM eventlog._check_name(pg_catalog.format('"type" of element %s of events', _refuse_stream_event.ordinality),
+    _refuse_stream_event.element ->> 'type');
+  IF NOT _refuse_stream_event.element ? 'payload' THEN
+    RAISE EXCEPTION 'element % of events has no "payload"', _refuse_stream_event.ordinality
+      USING ERRCODE = 'invalid_parameter_value', HINT = v_hint;
+  END IF;
+  IF pg_catalog.jsonb_typeof(_refuse_stream_event.element -> 'payload') <> 'object' THEN
+    RAISE EXCEPTION 'element % of events has "payload" %, a JSON %, not an object', _refuse_stream_event.ordinality,
+        eventlog._display((_refuse_stream_event.element -> 'payload')::text),
+        pg_catalog.jsonb_typeof(_refuse_stream_event.element -> 'payload')
+      USING ERRCODE = 'invalid_parameter_value', HINT = 'Wrap scalars in an object, e.g. {"value": 42}.';
+  END IF;
+  IF pg_catalog.jsonb_typeof(_refuse_stream_event.element -> 'metadata') NOT IN ('object', 'null') THEN
+    RAISE EXCEPTION 'element % of events has "metadata" %, a JSON %, not an object', _refuse_stream_event.ordinality,
+        eventlog._display((_refuse_stream_event.element -> 'metadata')::text),
+        pg_catalog.jsonb_typeof(_refuse_stream_event.element -> 'metadata')
+      USING ERRCODE = 'invalid_parameter_value', HINT = 'Pass metadata as a JSON object, or leave it out.';
+  END IF;
+  RAISE EXCEPTION 'element % of events is not accepted: %', _refuse_stream_event.ordinality,
+      eventlog._display(_refuse_stream_event.element::text)
+    USING ERRCODE = 'invalid_parameter_value', HINT = v_hint;
+END;
+$$;
+
+REVOKE EXECUTE ON FUNCTION eventlog._refuse_stream_event(bigint, jsonb) FROM PUBLIC;
+
+COMMENT ON FUNCTION eventlog._refuse_stream_event(bigint, jsonb) IS
+  'Raises the refusal for element ordinality of append_to_stream''s events array.';
+
+-- The refusal for a stream that is not at the expected version; one message for both places
+-- append_to_stream checks.
+CREATE FUNCTION eventlog._refuse_stream_version(stream text, actual_version integer, expected_version integer)
+RETURNS void
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  RAISE EXCEPTION 'stream % is at version %, not at the expected version %', eventlog._display(_refuse_stream_version.stream),
+      _refuse_stream_version.actual_version, _refuse_stream_version.expected_version
+    USING ERRCODE = 'EL020',
+          DETAIL = 'Another writer appended first; nothing was written.',
+          HINT = 'Read the stream again, decide again, and append with the version you read.';
+END;
+$$;
+
+REVOKE EXECUTE ON FUNCTION eventlog._refuse_stream_version(text, integer, integer) FROM PUBLIC;
+
+COMMENT ON FUNCTION eventlog._refuse_stream_version(text, integer, integer) IS
+  'Raises EL020 for a stream at actual_version where the caller expected expected_version.';
+
+CREATE FUNCTION eventlog.append_to_stream(
+  stream text,
+  events jsonb,
+  expected_version integer DEFAULT NULL,
+  idempotency_key text DEFAULT NULL
+)
+RETURNS SETOF eventlog.events
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  v_count integer;
+  v_bad_ordinality bigint;
+  v_bad_element jsonb;
+  v_hash bytea;
+  v_key eventlog.idempotency_keys;
+  v_base_version integer;
+  v_current integer;
+  v_element jsonb;
+  v_row eventlog.events;
+BEGIN
+  -- Everything is checked before anything is written.
+  IF append_to_stream.stream IS NULL OR append_to_stream.stream = '' OR pg_catalog.length(append_to_stream.stream) > 200
+     OR append_to_stream.stream ~ '[[:cntrl:]]' THEN
+    PERFORM eventlog._check_name('stream', append_to_stream.stream);
+  END IF;
+  IF pg_catalog.jsonb_typeof(append_to_stream.events) IS DISTINCT FROM 'array' THEN
+    IF append_to_stream.events IS NULL THEN
+      RAISE EXCEPTION 'events must not be NULL'
+        USING ERRCODE = 'null_value_not_allowed',
+              HINT = 'Pass a JSON array of events: [{"type": "…", "payload": {…}}].';
+    END IF;
+    RAISE EXCEPTION 'events % is a JSON %, not an array', eventlog._display(append_to_stream.events::text),
+        pg_catalog.jsonb_typeof(append_to_stream.events)
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Pass a JSON array of events, e.g. [{"type": "deposited", "payload": {"amount": 10}}].';
+  END IF;
+  v_count := pg_catalog.jsonb_array_length(append_to_stream.events);
+  IF v_count = 0 THEN
+    RAISE EXCEPTION 'events is an empty array: there is no event to append to stream %', eventlog._display(append_to_stream.stream)
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Pass at least one event.';
+  END IF;
+  IF append_to_stream.expected_version < 0 THEN
+    RAISE EXCEPTION 'expected_version must not be negative, got %', append_to_stream.expected_version
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Pass NULL for any version, 0 for a stream that must not exist yet, or the version you read.';
+  END IF;
+  IF append_to_stream.idempotency_key IS NOT NULL
+     AND (append_to_stream.idempotency_key = '' OR pg_catalog.length(append_to_stream.idempotency_key) > 200
+          OR append_to_stream.idempotency_key ~ '[[:cntrl:]]') THEN
+    PERFORM eventlog._check_name('idempotency_key', append_to_stream.idempotency_key);
+  END IF;
+  -- One event, the common case: checked in plpgsql expressions; several: in one query.
+  IF v_count = 1 THEN
+    v_element := append_to_stream.events -> 0;
+    IF NOT coalesce(
+        pg_catalog.jsonb_typeof(v_element) = 'object'
+        AND pg_catalog.jsonb_typeof(v_element -> 'type') = 'string'
+        AND pg_catalog.jsonb_typeof(v_element -> 'payload') = 'object'
+        AND coalesce(pg_catalog.jsonb_typeof(v_element -> 'metadata') IN ('object', 'null'), true)
+        AND (v_element - ARRAY['type', 'payload', 'metadata']) = '{}'::jsonb
+        AND v_element ->> 'type' <> ''
+        AND pg_catalog.length(v_element ->> 'type') <= 200
+        AND v_element ->> 'type' !~ '[[:cntrl:]]',
+      false) THEN
+      PERFORM eventlog._refuse_stream_event(1, v_element);
+    END IF;
+  ELSE
+    SELECT a.ordinality, a.element INTO v_bad_ordinality, v_bad_element
+    FROM pg_catalog.jsonb_array_elements(append_to_stream.events) WITH ORDINALITY AS a (element, ordinality)
+    WHERE NOT coalesce(
+        pg_catalog.jsonb_typeof(a.element) = 'object'
+        AND pg_catalog.jsonb_typeof(a.element -> 'type') = 'string'
+        AND pg_catalog.jsonb_typeof(a.element -> 'payload') = 'object'
+        AND coalesce(pg_catalog.jsonb_typeof(a.element -> 'metadata') IN ('object', 'null'), true)
+        AND (a.element - ARRAY['type', 'payload', 'metadata']) = '{}'::jsonb
+        AND a.element ->> 'type' <> ''
+        AND pg_catalog.length(a.element ->> 'type') <= 200
+        AND a.element ->> 'type' !~ '[[:cntrl:]]',
+      false)
+    ORDER BY a.ordinality
+    LIMIT 1;
+    IF FOUND THEN
+      PERFORM eventlog._refuse_stream_event(v_bad_ordinality, v_bad_element);
+    END IF;
+  END IF;
+
+  -- Callers of append_to_stream for one stream queue here, on a transaction-level advisory lock
+  -- keyed by a hash of the stream name, before they write anything. So each one gets its log
+  -- position (its transaction id, assigned at its first write) only after the previous one has
+  -- committed or rolled back, the stream version trigger never finds a later position ahead of it
+  -- (which it would refuse with 40001), and a caller with an expected version reads the version
+  -- its predecessor left behind. The lock takes no transaction id and writes nothing; a stream
+  -- that does not exist yet is covered too. Writers that bypass append_to_stream (log_event,
+  -- INSERT) take only the stream's row lock in the trigger; the check after the insert covers
+  -- them. An application's own advisory lock on the same number only makes one of them wait.
+  PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended(append_to_stream.stream, 1953460082));
+
+  -- The key's row is claimed before the stream is written: a second caller with the same key
+  -- waits (on the stream's advisory lock, or here for a key used on another stream) until the
+  -- first caller's transaction ends, then finds its row (committed) or claims the key itself
+  -- (rolled back). Every call takes its locks in the same order (stream, key, stream row), so
+  -- two calls cannot deadlock.
+  IF append_to_stream.idempotency_key IS NOT NULL THEN
+    v_hash := pg_catalog.sha256(pg_catalog.convert_to(append_to_stream.events::text, 'UTF8'));
+    INSERT INTO eventlog.idempotency_keys (idempotency_key, stream, events_hash)
+    VALUES (append_to_stream.idempotency_key, append_to_stream.stream, v_hash)
+    ON CONFLICT ON CONSTRAINT idempotency_keys_pkey DO NOTHING;
+    IF NOT FOUND THEN
+      SELECT * INTO STRICT v_key FROM eventlog.idempotency_keys AS k
+      WHERE k.idempotency_key = append_to_stream.idempotency_key;
+      IF v_key.stream <> append_to_stream.stream OR v_key.events_hash <> v_hash THEN
+        RAISE EXCEPTION 'idempotency key % was first used for other events', eventlog._display(append_to_stream.idempotency_key)
+          USING ERRCODE = 'EL021',
+                DETAIL = pg_catalog.format('Its first call appended versions %s to %s of stream %s; nothing was written now.',
+                  v_key.first_version, v_key.last_version, eventlog._display(v_key.stream)),
+                HINT = 'A retry must repeat the stream and events exactly; a new request needs a new key.';
+      END IF;
+      RETURN QUERY
+        SELECT e.* FROM eventlog.events AS e
+        WHERE e.stream = v_key.stream AND e.version BETWEEN v_key.first_version AND v_key.last_version
+        ORDER BY e.version;
+      RETURN;
+    END IF;
+  END IF;
+
+  -- With an expected version, compare with the version the stream's previous writer left behind
+  -- (the advisory lock above has waited for it), before appending anything.
+  IF append_to_stream.expected_version IS NOT NULL THEN
+    SELECT s.version INTO v_current FROM eventlog.streams AS s WHERE s.stream = append_to_stream.stream;
+    IF coalesce(v_current, 0) <> append_to_stream.expected_version THEN
+      PERFORM eventlog._refuse_stream_version(append_to_stream.stream, coalesce(v_current, 0), append_to_stream.expected_version);
+    END IF;
+  END IF;
+
+  -- The stream's versions come from the log's own numbering (the BEFORE INSERT trigger
+  -- _200_assign_stream_version upserts the stream's row in eventlog.streams for each event, in
+  -- insertion order, and keeps it locked until commit). So nobody else can move the stream between
+  -- this call's first event and its commit: the version the call appended after is its first
+  -- event's version minus one, or, for several events, the stream's row minus their number.
+  IF v_count = 1 THEN
+    INSERT INTO eventlog.events (event_type, stream, payload, metadata)
+    VALUES (v_element ->> 'type', append_to_stream.stream, v_element -> 'payload',
+      CASE WHEN pg_catalog.jsonb_typeof(v_element -> 'metadata') = 'object' THEN v_element -> 'metadata' ELSE '{}'::jsonb END)
+    RETURNING * INTO v_row;
+    v_base_version := v_row.version - 1;
+  ELSE
+    RETURN QUERY
+      INSERT INTO eventlog.events (event_type, stream, payload, metadata)
+      SELECT a.element ->> 'type', append_to_stream.stream, a.element -> 'payload',
+        CASE WHEN pg_catalog.jsonb_typeof(a.element -> 'metadata') = 'object' THEN a.element -> 'metadata' ELSE '{}'::jsonb END
+      FROM pg_catalog.jsonb_array_elements(append_to_stream.events) WITH ORDINALITY AS a (element, ordinality)
+      ORDER BY a.ordinality
+      RETURNING *;
+    IF append_to_stream.expected_version IS NOT NULL OR append_to_stream.idempotency_key IS NOT NULL THEN
+      SELECT s.version - v_count INTO STRICT v_base_version
+      FROM eventlog.streams AS s
+      WHERE s.stream = append_to_stream.stream;
+    END IF;
+  END IF;
+
+  IF v_base_version <> append_to_stream.expected_version THEN
+    -- Reached when a writer outside append_to_stream appended to the stream meanwhile. Raising
+    -- undoes the insert above: nothing of this call is written.
+    PERFORM eventlog._refuse_stream_version(append_to_stream.stream, v_base_version, append_to_stream.expected_version);
+  END IF;
+  IF append_to_stream.idempotency_key IS NOT NULL THEN
+    UPDATE eventlog.idempotency_keys AS k
+    SET first_version = v_base_version + 1, last_version = v_base_version + v_count
+    WHERE k.idempotency_key = append_to_stream.idempotency_key;
+  END IF;
+  IF v_count = 1 THEN
+    RETURN NEXT v_row;
+  END IF;
+END;
+$$;
+
+REVOKE EXECUTE ON FUNCTION eventlog.append_to_stream(text, jsonb, integer, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION eventlog.append_to_stream(text, jsonb, integer, text) TO eventlog_writer, eventlog_admin;
+
+COMMENT ON FUNCTION eventlog.append_to_stream(text, jsonb, integer, text) IS
+  'Appends events [{type, payload, metadata}] to a stream if it is at expected_version; once per idempotency key.';
