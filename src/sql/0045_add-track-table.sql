@@ -94,10 +94,49 @@ REVOKE EXECUTE ON FUNCTION eventlog._capture_key_object(jsonb, name[]) FROM PUBL
 COMMENT ON FUNCTION eventlog._capture_key_object(jsonb, name[]) IS
   'The primary key columns of a row as a JSON object, the payload of a tombstone.';
 
+-- Locks a row's stream for the capture trigger and returns its current version (0 for a stream
+-- not in the log yet, which cannot be locked ahead). Log order is by transaction id, and a
+-- transaction's id is fixed by its first write; so a transaction that got its id before another
+-- one, then waited for that other one's lock on this stream, would place its newer version of the
+-- row before the older one in the log. It is refused with 40001 instead, and its retry gets a new
+-- id: a row's revisions are in log order, so a reader that applies changes in log order ends with
+-- each row's latest revision.
+CREATE FUNCTION eventlog._capture_lock_stream(stream text)
+RETURNS integer
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  v_version integer;
+  v_tx_order bigint;
+BEGIN
+  SELECT s.version INTO v_version FROM eventlog.streams AS s WHERE s.stream = _capture_lock_stream.stream FOR NO KEY UPDATE;
+  IF NOT FOUND THEN
+    RETURN 0;
+  END IF;
+  SELECT e.tx_order INTO v_tx_order
+  FROM eventlog.events AS e
+  WHERE e.stream = _capture_lock_stream.stream AND e.version = v_version;
+  IF v_tx_order > pg_catalog.pg_current_xact_id()::text::bigint + eventlog._clock_offset() THEN
+    RAISE EXCEPTION 'row % was changed by a transaction that began writing after this one and committed first',
+        eventlog._display(_capture_lock_stream.stream)
+      USING ERRCODE = 'serialization_failure',
+            DETAIL = 'Its revision would come after this one''s in the log.',
+            HINT = 'Retry the transaction.';
+  END IF;
+  RETURN v_version;
+END;
+$$;
+
+REVOKE EXECUTE ON FUNCTION eventlog._capture_lock_stream(text) FROM PUBLIC;
+
+COMMENT ON FUNCTION eventlog._capture_lock_stream(text) IS
+  'Locks a tracked row''s stream to commit and returns its version; 40001 if a later writer already committed a newer one.';
+
 -- BEFORE INSERT OR UPDATE OR DELETE, for each row. Arguments (fixed by track_table): the stream
 -- prefix, the revision column, then the key columns. Locks the stream of the row's key (the new
 -- key, and the old one when an UPDATE changes it) until commit, so that writers of one row are
--- ordered on it, and writes the stream's next version into the revision column. It writes nothing
+-- ordered on it (and in log order: _capture_lock_stream), and writes the stream's next version into the revision column. It writes nothing
 -- to the log; the statement triggers do, and check that the versions agree (an insert of a key
 -- whose stream does not exist yet cannot be locked ahead: a race there ends in 40001).
 -- SECURITY DEFINER: the table's writers have no rights on eventlog.streams.
@@ -121,7 +160,7 @@ BEGIN
                                      ELSE eventlog._capture_key(pg_catalog.to_jsonb(OLD), v_keys) END;
   END IF;
   IF tg_op = 'DELETE' THEN
-    PERFORM 1 FROM eventlog.streams AS s WHERE s.stream = v_old_stream FOR NO KEY UPDATE;
+    PERFORM eventlog._capture_lock_stream(v_old_stream);
     RETURN OLD;
   END IF;
 
@@ -129,10 +168,9 @@ BEGIN
   v_stream := v_prefix || CASE WHEN tg_nargs = 3 THEN (v_new -> v_keys[1])::text
                                ELSE eventlog._capture_key(v_new, v_keys) END;
   IF v_old_stream IS DISTINCT FROM v_stream AND v_old_stream IS NOT NULL THEN
-    PERFORM 1 FROM eventlog.streams AS s WHERE s.stream = v_old_stream FOR NO KEY UPDATE;
+    PERFORM eventlog._capture_lock_stream(v_old_stream);
   END IF;
-  SELECT s.version INTO v_version FROM eventlog.streams AS s WHERE s.stream = v_stream FOR NO KEY UPDATE;
-  v_version := coalesce(v_version, 0) + 1;
+  v_version := eventlog._capture_lock_stream(v_stream) + 1;
   IF (v_new -> v_revision_column) IS DISTINCT FROM pg_catalog.to_jsonb(v_version) THEN
     NEW := pg_catalog.jsonb_populate_record(NEW, pg_catalog.jsonb_build_object(v_revision_column, v_version));
   END IF;
