@@ -166,3 +166,50 @@ t.test('a row\'s revisions are in log order: a writer that took its position bef
      WHERE stream = 'public.accounts:1' ORDER BY tx_order, etag`);
   t.same(changes.map((c) => [c.version, c.balance]), [[1, 100], [2, 1], [3, 2]], 'row 1\'s revisions are read in order');
 });
+
+t.test('four workers on one change client never get the same change, and together get them all', async (t) => {
+  const db = await setup(t);
+  let writersDone = false;
+
+  const writer = async (w: number) => {
+    const client = await db.connect();
+    for (let i = 0; i < 40; i++) {
+      const id = 1000 + w * 100 + i;
+      await client.query('BEGIN');
+      await client.query(`INSERT INTO public.accounts VALUES ($1, 'w', 0)`, [id]);
+      await client.query('UPDATE public.accounts SET balance = balance + 1 WHERE id = $1', [id]);
+      if (i % 5 === 0) await client.query('SELECT pg_sleep(0.05)');
+      await client.query('COMMIT');
+    }
+  };
+
+  const received: string[][] = [];
+  const worker = async (n: number) => {
+    const client = await db.connect();
+    const mine: string[] = [];
+    received[n] = mine;
+    let idleAfterDone = 0;
+    while (idleAfterDone < 3) {
+      const done = writersDone;
+      await client.query('BEGIN');
+      const { rows } = await client.query<{ etag: string }>(
+        `SELECT etag FROM eventlog.get_changes('public.accounts'::regclass, 'mirror'::text, 7)`);
+      await client.query('COMMIT');
+      mine.push(...rows.map((r) => r.etag));
+      if (done && rows.length === 0) idleAfterDone++;
+      if (rows.length === 0) await sleep(10);
+    }
+  };
+
+  const workers = Promise.all([0, 1, 2, 3].map(worker));
+  await Promise.all([0, 1, 2, 3].map(writer));
+  writersDone = true;
+  await workers;
+
+  const all = received.flat();
+  const expected = (await db.query<{ etag: string }>(
+    `SELECT etag FROM eventlog.events WHERE stream LIKE 'public.accounts:%' ORDER BY tx_order, etag`)).map((r) => r.etag);
+  t.ok(received.filter((r) => r.length > 0).length > 1, `the changes were shared out: ${received.map((r) => r.length).join(', ')}`);
+  t.equal(new Set(all).size, all.length, 'no change was delivered twice');
+  t.same(new Set(all), new Set(expected), `together the workers got every change (${expected.length}, backfill included)`);
+});
