@@ -1,5 +1,5 @@
 BEGIN;
-SELECT plan(8);
+SELECT plan(11);
 SELECT eventlog_test.reset();
 
 CREATE SCHEMA capture_test;
@@ -26,10 +26,19 @@ CREATE FUNCTION pg_temp.names(etags bigint[]) RETURNS text[] LANGUAGE sql AS $$
   SELECT coalesce(array_agg(w.name ORDER BY u.n), '{}') FROM unnest(etags) WITH ORDINALITY AS u (etag, n) JOIN written AS w USING (etag);
 $$;
 
+SAVEPOINT before_read;
+SELECT is(pg_temp.names(eventlog_test.etags_of($$SELECT * FROM eventlog.get_changes('capture_test.items', 'mirror', 2)$$)),
+  ARRAY['b', 'a'], 'a first read that is rolled back ...');
+ROLLBACK TO SAVEPOINT before_read;
+SELECT is((SELECT count(*) FROM eventlog.change_cursors WHERE client = 'mirror'), 0::bigint, '... leaves no client behind');
 SELECT is(pg_temp.names(eventlog_test.etags_of($$SELECT * FROM eventlog.get_changes('capture_test.items', 'mirror', 2)$$)),
   ARRAY['b', 'a'], 'first use starts at the beginning and returns the table''s changes in log order');
+SAVEPOINT before_move;
 SELECT is(pg_temp.names(eventlog_test.etags_of($$SELECT * FROM eventlog.get_changes('capture_test.items', 'mirror', 2)$$)),
-  ARRAY['e'], 'the next call continues after the cursor, in the same transaction');
+  ARRAY['e'], 'a move that is rolled back ...');
+ROLLBACK TO SAVEPOINT before_move;
+SELECT is(pg_temp.names(eventlog_test.etags_of($$SELECT * FROM eventlog.get_changes('capture_test.items', 'mirror', 2)$$)),
+  ARRAY['e'], '... delivers the changes again; the next call continues after the cursor, in the same transaction');
 SELECT is(pg_temp.names(eventlog_test.etags_of($$SELECT * FROM eventlog.get_changes('capture_test.items', 'mirror')$$)),
   '{}'::text[], 'then there is nothing left');
 SELECT is((SELECT etag FROM eventlog.change_cursors WHERE client = 'mirror' AND tbl = 'capture_test.items'::regclass),
