@@ -477,6 +477,9 @@ BEGIN
             DETAIL = 'Streams are at most 200 characters, and each row''s key follows the prefix.',
             HINT = 'Track a table with a shorter schema and table name.';
   END IF;
+  -- Rows of tables dropped while tracked (DROP TABLE takes the triggers along, not this row).
+  DELETE FROM eventlog.tracked_tables AS t
+  WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class AS c WHERE c.oid = t.tbl::oid);
   SELECT t.tbl INTO v_other FROM eventlog.tracked_tables AS t
   WHERE t.stream_prefix = v_prefix AND t.tbl <> _register_tracked_table.tbl;
   IF FOUND THEN
