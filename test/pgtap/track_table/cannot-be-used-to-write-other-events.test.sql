@@ -1,5 +1,5 @@
 BEGIN;
-SELECT plan(4);
+SELECT plan(3);
 SELECT eventlog_test.reset();
 
 CREATE SCHEMA capture_test;
@@ -28,7 +28,6 @@ CREATE TRIGGER forge AFTER INSERT ON capture_test.items REFERENCING NEW TABLE AS
 SELECT throws_ok($$INSERT INTO capture_test.items VALUES (7)$$, 'EL044',
   'trigger forge on capture_test.items does not match a table tracked by track_table',
   'nor with arguments that are not the table''s');
-SELECT is((SELECT count(*) FROM eventlog.events WHERE stream LIKE 'capture_test.%'), 0::bigint, 'nothing was written');
 
 SELECT ok(NOT has_function_privilege('eventlog_writer', 'eventlog.tg_tracked__log_changes()', 'EXECUTE')
   AND NOT has_function_privilege('eventlog_reader', 'eventlog.tg_tracked__log_changes()', 'EXECUTE'),

@@ -1,5 +1,5 @@
 BEGIN;
-SELECT plan(3);
+SELECT plan(2);
 SELECT eventlog_test.reset();
 
 CREATE SCHEMA capture_test;
@@ -10,7 +10,6 @@ INSERT INTO capture_test.items VALUES (1);
 SELECT throws_ok($$TRUNCATE capture_test.items$$, 'EL043',
   'TRUNCATE of tracked table capture_test.items is refused: it would remove rows without recording their deletes',
   'TRUNCATE of a tracked table is refused');
-SELECT is((SELECT count(*) FROM capture_test.items), 1::bigint, 'the rows are still there');
 SELECT throws_ok($$SELECT eventlog.track_table('capture_test.items')$$, 'EL041',
   'table capture_test.items is already tracked', 'tracking a tracked table again is refused');
 
