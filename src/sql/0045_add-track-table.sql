@@ -100,7 +100,9 @@ COMMENT ON FUNCTION eventlog._capture_key_object(jsonb, name[]) IS
 -- one, then waited for that other one's lock on this stream, would place its newer version of the
 -- row before the older one in the log. It is refused with 40001 instead, and its retry gets a new
 -- id: a row's revisions are in log order, so a reader that applies changes in log order ends with
--- each row's latest revision.
+-- each row's latest revision. The log's stream trigger (0025) refuses the same append when the
+-- statement's events are written; checking here, per row, refuses it before the row is changed,
+-- with the row named.
 CREATE FUNCTION eventlog._capture_lock_stream(stream text)
 RETURNS integer
 LANGUAGE plpgsql VOLATILE
@@ -110,13 +112,13 @@ DECLARE
   v_version integer;
   v_tx_order bigint;
 BEGIN
-  SELECT s.version INTO v_version FROM eventlog.streams AS s WHERE s.stream = _capture_lock_stream.stream FOR NO KEY UPDATE;
+  SELECT s.version, s.tx_order INTO v_version, v_tx_order
+  FROM eventlog.streams AS s
+  WHERE s.stream = _capture_lock_stream.stream
+  FOR NO KEY UPDATE;
   IF NOT FOUND THEN
     RETURN 0;
   END IF;
-  SELECT e.tx_order INTO v_tx_order
-  FROM eventlog.events AS e
-  WHERE e.stream = _capture_lock_stream.stream AND e.version = v_version;
   IF v_tx_order > pg_catalog.pg_current_xact_id()::text::bigint + eventlog._clock_offset() THEN
     RAISE EXCEPTION 'row % was changed by a transaction that began writing after this one and committed first',
         eventlog._display(_capture_lock_stream.stream)
