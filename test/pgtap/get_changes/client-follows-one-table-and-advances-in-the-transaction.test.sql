@@ -12,12 +12,12 @@ SELECT FROM eventlog.track_table('capture_test.other');
 CREATE TEMP TABLE written (name text, etag bigint);
 SELECT eventlog_test.set_guards(false);
 WITH w AS (
-  INSERT INTO eventlog.events (tx_order, event_type, stream, payload)
-  VALUES (20, 'insert', 'capture_test.items:1', '{"id": 1}'),   -- a
-         (10, 'insert', 'capture_test.items:2', '{"id": 2}'),   -- b
-         (10, 'insert', 'capture_test.other:1', '{"id": 1}'),   -- c: another table
-         (15, 'event', NULL, '{"n": 1}'),                       -- d: a plain event
-         (30, 'delete', 'capture_test.items:2', '{"id": 2}')    -- e
+  INSERT INTO eventlog.events (etag, tx_order, event_type, stream, payload)
+  VALUES (nextval('eventlog.events_etag_seq'), 20, 'insert', 'capture_test.items:1', '{"id": 1}'),   -- a
+         (nextval('eventlog.events_etag_seq'), 10, 'insert', 'capture_test.items:2', '{"id": 2}'),   -- b
+         (nextval('eventlog.events_etag_seq'), 10, 'insert', 'capture_test.other:1', '{"id": 1}'),   -- c: another table
+         (nextval('eventlog.events_etag_seq'), 15, 'event', NULL, '{"n": 1}'),                       -- d: a plain event
+         (nextval('eventlog.events_etag_seq'), 30, 'delete', 'capture_test.items:2', '{"id": 2}')    -- e
   RETURNING etag
 )
 INSERT INTO written SELECT chr(96 + row_number() OVER (ORDER BY etag)::integer), etag FROM w;
