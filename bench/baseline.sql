@@ -34,3 +34,6 @@ CREATE TABLE eventlog_bench.serialized_events (LIKE eventlog_bench.plain_events 
 
 -- The same rows as eventlog.events after the preload, for the keyset-scan reader.
 CREATE TABLE eventlog_bench.read_events (LIKE eventlog_bench.plain_events INCLUDING ALL);
+
+-- Target of the plain COPY, the baseline of pg-eventlog's COPY path.
+CREATE TABLE eventlog_bench.copy_events (LIKE eventlog_bench.plain_events INCLUDING ALL);
