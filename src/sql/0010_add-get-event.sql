@@ -1,8 +1,8 @@
 -- Plans are generic (plan_cache_mode). The batch query has one sensible plan, the (tx_order, etag)
 -- index scan, but PostgreSQL prices a generic plan's LIMIT max_rows at a tenth of the table, so it
--- never prefers it to a custom plan and plans the query again on every call: 35-80 us of CPU, which
--- put get_event(after, 100) at half a keyset scan's speed (docs/benchmarks.md, "get_event(after, 100)
--- at 0.50×").
+-- never prefers it to a custom plan and plans the query again on every call: 35-80 us of CPU, most
+-- of what kept get_event(after, 100) behind a keyset scan (docs/benchmarks.md, "get_event(after,
+-- 100) at 0.50×").
 CREATE FUNCTION eventlog.get_event(after_etag bigint DEFAULT 0, max_rows integer DEFAULT 1)
 RETURNS SETOF eventlog.events
 LANGUAGE plpgsql STABLE SECURITY DEFINER

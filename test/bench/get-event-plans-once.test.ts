@@ -1,6 +1,6 @@
 // get_event(after_etag, max_rows) runs its batch query on one generic plan instead of planning it
-// again on every call. Planning cost 35-80 us of CPU a call, which put get_event(after, 100) at half a
-// keyset scan's speed in make bench (docs/benchmarks.md). Speed is not asserted here; the plans are:
+// again on every call. Planning cost 35-80 us of CPU a call, most of what kept get_event(after, 100)
+// behind a keyset scan in make bench (docs/benchmarks.md). Speed is not asserted here; the plans are:
 // auto_explain reports each plan PL/pgSQL runs, and a generic plan shows its parameters as $n where
 // a custom plan shows the values it was made for.
 import t from 'tap';
