@@ -1,6 +1,7 @@
 // Bulk loads: `COPY … (event_type, stream, payload, metadata) FROM STDIN` of one file of events in
 // one transaction, through psql (what a user types), into eventlog.events as eventlog_writer and
-// into a plain table of the same shape as the bench's own user (the baseline). The time is psql's
+// into a plain table of the same shape as the bench's own user (the baseline), and (diagnostic) into
+// a copy of it with the order's storage, like the append section's. The time is psql's
 // \timing of the COPY statement alone (not the connection).
 import { spawn } from 'node:child_process';
 import { createWriteStream, openSync, closeSync } from 'node:fs';
@@ -9,16 +10,18 @@ import path from 'node:path';
 import { findPostgresBindir, pgEnv, withClient } from '../database.ts';
 import { measureCalmly, type CpuMeter } from './cpu.ts';
 
-export const COPY_IMPLEMENTATIONS = ['plain', 'eventlog'] as const;
+export const COPY_IMPLEMENTATIONS = ['plain', 'ordered', 'eventlog'] as const;
 export type CopyImplementation = (typeof COPY_IMPLEMENTATIONS)[number];
 
 export const COPY_LABELS: Record<CopyImplementation, string> = {
   plain: 'plain COPY',
+  ordered: 'COPY + (tx_order, etag) index',
   eventlog: 'pg-eventlog COPY',
 };
 
 const COPY_SQL: Record<CopyImplementation, string> = {
   plain: 'COPY eventlog_bench.copy_events (event_type, stream, payload, metadata) FROM STDIN',
+  ordered: 'COPY eventlog_bench.ordered_copy_events (event_type, stream, payload, metadata) FROM STDIN',
   eventlog: 'COPY eventlog.events (event_type, stream, payload, metadata) FROM STDIN',
 };
 const COPY_ROLE: Partial<Record<CopyImplementation, string>> = { eventlog: 'eventlog_writer' };
