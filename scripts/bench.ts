@@ -180,7 +180,8 @@ async function main(argv: string[]): Promise<number> {
         const { result: cell, othersCpu: others } = await measureCalmly(meter, { ...calm, label: `read ${READ_LABELS[impl]} batch=${batch}` },
           (attempt) => measureRead(url, impl, batch, settings.readSeconds, `bench_read_${batch}_${process.pid}_${attempt}`));
         reads.push({ ...cell, othersCpu: others });
-        log(`read ${READ_LABELS[impl]} batch=${batch}: ${Math.round(cell.eventsPerSecond)} events/s (${cell.events} events${cell.drained ? '' : ', time cap'}${othersNote(others)})`);
+        const cpu = cell.serverCpuUsPerCall !== null ? `, server CPU ${Math.round(cell.serverCpuUsPerCall)} us/call` : '';
+        log(`read ${READ_LABELS[impl]} batch=${batch}: ${Math.round(cell.eventsPerSecond)} events/s (${cell.events} events${cell.drained ? '' : ', time cap'}${cpu}${othersNote(others)})`);
       }
     }
 
@@ -355,6 +356,7 @@ function buildRows(
         baseline: impl === 'keyset',
         note: joinNotes(
           r.drained ? `drained ${r.events.toLocaleString('en-US')}` : `${r.events.toLocaleString('en-US')} in ${settings.readSeconds} s cap`,
+          r.serverCpuUsPerCall !== null ? `server CPU ${Math.round(r.serverCpuUsPerCall)} µs/call` : undefined,
           busy(r.othersCpu),
         ),
       });

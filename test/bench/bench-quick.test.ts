@@ -11,6 +11,8 @@ import { run, testCluster } from '../lib/db.ts';
 // database of its own on DATABASE_URL's server.
 const bench = async (args: string[]) => run(process.execPath, ['--import', 'tsx', 'scripts/bench.ts', ...args], { ...process.env, ...(await testCluster()).env });
 
+const rows0 = (out: string) => out.split('\n');
+
 interface JsonRow { test: string; implementation: string; clients: number; size: number; baseline: boolean; ratio: number | null; eventsPerSecond: number | null; note?: string }
 
 t.test('bench --quick with tiny sizes prints the whole table', async (t) => {
@@ -38,6 +40,8 @@ t.test('bench --quick with tiny sizes prints the whole table', async (t) => {
     t.match(out, new RegExp(`^append\\s+pg-eventlog log_event\\s+${clients}\\s+10\\s+[\\d,]+\\s+\\d+\\.\\d\\dx`, 'm'), `log_event at ${clients} clients × 10 events has a ratio`);
   }
   t.match(out, /^read\s+get_event\(after, n\)\s+1\s+1000\s+[\d,]+\s+\d+\.\d\dx/m, 'get_event(after, 1000) has a ratio');
+  // The server CPU per call, which neighbours on a shared machine disturb less (the test cluster is local).
+  t.equal(rows0(out).filter((line) => /^read\s/.test(line) && !/server CPU \d+ µs\/call/.test(line)).length, 0, 'every read row has the server CPU per call');
   t.match(out, /^copy\s+pg-eventlog COPY\s+1\s+5000\s+[\d,]+\s+\d+\.\d\dx/m, 'pg-eventlog COPY has a ratio to the plain COPY');
   t.match(out, /^peers:\s+Message DB \S+ \(npm @eventide\/message-db [\d.]+\), PgQ [\d.]+$/m, 'names the peers and their versions');
   t.match(out, /fsync=/, 'prints the settings');
