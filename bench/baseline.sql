@@ -34,3 +34,9 @@ CREATE TABLE eventlog_bench.serialized_events (LIKE eventlog_bench.plain_events 
 
 -- The same rows as eventlog.events after the preload, for the keyset-scan reader.
 CREATE TABLE eventlog_bench.read_events (LIKE eventlog_bench.plain_events INCLUDING ALL);
+
+-- Target of the plain COPY, the baseline of pg-eventlog's COPY path.
+CREATE TABLE eventlog_bench.copy_events (LIKE eventlog_bench.plain_events INCLUDING ALL);
+
+-- The diagnostic beside it: COPY into a table with the order's storage (tx_order default, index).
+CREATE TABLE eventlog_bench.ordered_copy_events (LIKE eventlog_bench.ordered_events INCLUDING ALL);

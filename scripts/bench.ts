@@ -1,8 +1,13 @@
 // make bench: pg-eventlog side by side with its baselines, in one run, on one scratch database.
 //
-//   append   pgbench, 1/8/32 clients × 1/10 events per transaction: pg-eventlog's log_event, a
-//            plain INSERT into a table of the same shape (the ceiling, ratio 1.00) and a plain
-//            INSERT behind an advisory lock held to commit (the writer-serializing design).
+//   append   pgbench, 1/8/32 clients × 1/10 events per transaction: pg-eventlog's INSERT path and
+//            log_event (and append_to_stream once it exists), a plain INSERT into a table of the
+//            same shape (the ceiling, ratio 1.00), a diagnostic INSERT with the order's storage, and
+//            the peers: a plain INSERT behind an advisory lock held to commit (the
+//            writer-serializing design), Message DB's write_message (with and without an expected
+//            version) and PgQ's insert_event, installed at bench time (scripts/lib/bench/peers.ts).
+//   copy     COPY of --copy-events events in one transaction into eventlog.events against COPY
+//            into the plain table.
 //   read     one reader from the start of a preloaded log at batch 1000/100/10: get_event(after, n),
 //            get_event('client', n) (n/a until named clients exist) and a plain keyset scan over
 //            a table holding the same rows (the baseline).
@@ -15,7 +20,9 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { $, fs } from 'zx';
 import { repoRoot, withClient } from './lib/database.ts';
-import { APPEND_IMPLEMENTATIONS, APPEND_LABELS, measureAppends, stopChildren, type AppendCell } from './lib/bench/append.ts';
+import { APPEND_IMPLEMENTATIONS, APPEND_LABELS, measureAppends, stopChildren, type AppendCell, type AppendImplementation } from './lib/bench/append.ts';
+import { COPY_IMPLEMENTATIONS, COPY_LABELS, measureCopies, writeCopyFile, type CopyCell } from './lib/bench/copy.ts';
+import { installMessageDb, installPgq, unavailableAppends, type Peer } from './lib/bench/peers.ts';
 import { CpuMeter, measureCalmly } from './lib/bench/cpu.ts';
 import { intList, nonNegative, positiveInt } from './lib/bench/options.ts';
 import { fmtMs, fmtRate, fmtRatio, markdownTable, textTable, type Column } from './lib/bench/format.ts';
@@ -40,6 +47,7 @@ const program = new Command('bench')
   .option('--clients <list>', 'pgbench client counts', intList, [1, 8, 32])
   .option('--events-per-tx <list>', 'events per append transaction (1 and/or 10)', intList, [1, 10])
   .option('--events <n>', 'events in the preloaded log the readers drain (default 1000000, quick 100000)', positiveInt)
+  .option('--copy-events <n>', 'events per COPY (default 1000000, quick 100000)', positiveInt)
   .option('--batches <list>', 'reader batch sizes', intList, [1000, 100, 10])
   .option('--read-seconds <seconds>', 'time cap per read cell (default 30, quick 3)', positiveInt)
   .option('--latency-seconds <seconds>', 'seconds of writing per latency run (default 10, quick 2)', positiveInt)
@@ -59,6 +67,7 @@ interface Options {
   clients: number[];
   eventsPerTx: number[];
   events?: number;
+  copyEvents?: number;
   batches: number[];
   readSeconds?: number;
   latencySeconds?: number;
@@ -73,10 +82,10 @@ interface Options {
 
 /** One line of the result table. */
 export interface Row {
-  test: 'append' | 'read' | 'latency';
+  test: 'append' | 'copy' | 'read' | 'latency';
   implementation: string;
   clients: number;
-  /** Events per transaction (append), batch size (read, latency). */
+  /** Events per transaction (append, copy), batch size (read, latency). */
   size: number;
   eventsPerSecond: number | null;
   ratio: number | null;
@@ -110,6 +119,7 @@ async function main(argv: string[]): Promise<number> {
     clients: o.clients,
     eventsPerTx: o.eventsPerTx,
     events: o.events ?? (quick ? 100_000 : 1_000_000),
+    copyEvents: o.copyEvents ?? (quick ? 100_000 : 1_000_000),
     batches: o.batches,
     readSeconds: o.readSeconds ?? (quick ? 3 : 30),
     latencySeconds: o.latencySeconds ?? (quick ? 2 : 10),
@@ -134,6 +144,11 @@ async function main(argv: string[]): Promise<number> {
     const commit = await sourceCommit();
     const pgSettings = await readSettings(url);
     const named = await hasNamedClients(url);
+    log('installing the peers: Message DB (npm @eventide/message-db), PgQ (CREATE EXTENSION pgq)');
+    const peers = { messageDb: await installMessageDb(url, db.name), pgq: await installPgq(url) };
+    for (const p of Object.values(peers)) log(p.reason ? `${p.name}: n/a, ${p.reason}` : `${p.name} ${p.version} installed`);
+    const unavailable = await unavailableAppends(url, peers);
+    for (const [impl, reason] of Object.entries(unavailable)) log(`${APPEND_LABELS[impl as AppendImplementation]}: n/a, ${reason}`);
     const meter = await CpuMeter.create(url, db.cluster.kind === 'local');
     const runStart = meter?.sample();
     const calm = { retries: settings.retries, quiet: QUIET, log };
@@ -165,7 +180,8 @@ async function main(argv: string[]): Promise<number> {
         const { result: cell, othersCpu: others } = await measureCalmly(meter, { ...calm, label: `read ${READ_LABELS[impl]} batch=${batch}` },
           (attempt) => measureRead(url, impl, batch, settings.readSeconds, `bench_read_${batch}_${process.pid}_${attempt}`));
         reads.push({ ...cell, othersCpu: others });
-        log(`read ${READ_LABELS[impl]} batch=${batch}: ${Math.round(cell.eventsPerSecond)} events/s (${cell.events} events${cell.drained ? '' : ', time cap'}${othersNote(others)})`);
+        const cpu = cell.serverCpuUsPerCall !== null ? `, server CPU ${Math.round(cell.serverCpuUsPerCall)} us/call` : '';
+        log(`read ${READ_LABELS[impl]} batch=${batch}: ${Math.round(cell.eventsPerSecond)} events/s (${cell.events} events${cell.drained ? '' : ', time cap'}${cpu}${othersNote(others)})`);
       }
     }
 
@@ -188,17 +204,31 @@ async function main(argv: string[]): Promise<number> {
       eventsPerTx: settings.eventsPerTx,
       duration: settings.duration,
       rounds: settings.rounds,
+      unavailable,
       meter,
       retries: settings.retries,
       quiet: QUIET,
       log,
     });
 
-    const rows = buildRows(appends, reads, latencies, settings, named);
+    // COPY last: a million events each would otherwise grow the tables the other parts measure.
+    const copyUnavailable = unavailable.insert ? { eventlog: `COPY takes the INSERT path, and ${unavailable.insert}` } : {};
+    const copyDir = await fs.mkdtemp(path.join(os.tmpdir(), 'pgel-bench-copy-'));
+    let copies: CopyCell[];
+    try {
+      const file = path.join(copyDir, 'events.tsv');
+      log(`writing ${settings.copyEvents.toLocaleString('en-US')} events for COPY to ${file}`);
+      await writeCopyFile(file, settings.copyEvents);
+      copies = await measureCopies(url, { file, events: settings.copyEvents, rounds: settings.rounds, unavailable: copyUnavailable, meter, retries: settings.retries, quiet: QUIET, log });
+    } finally {
+      await fs.remove(copyDir);
+    }
+
+    const rows = buildRows(appends, copies, reads, latencies, settings, named, unavailable, copyUnavailable);
     const elapsed = (Date.now() - t0) / 1000;
     const loadAfter = os.loadavg().map((l) => Math.round(l * 100) / 100);
     const othersCpu = runStart && meter ? CpuMeter.othersShare(runStart, meter.sample()) : null;
-    const cellShares = [...appends, ...reads, ...latencies].map((c) => c.othersCpu).filter((x): x is number => x !== null);
+    const cellShares = [...appends, ...copies, ...reads, ...latencies].map((c) => c.othersCpu).filter((x): x is number => x !== null);
     const othersCpuMax = cellShares.length ? Math.max(...cellShares) : null;
     const othersLine = othersCpu === null
       ? 'CPU used by other processes: not measured (the server is not a local process of this run)'
@@ -209,6 +239,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(textTable(rows, columns));
     console.log('');
     console.log(`machine:  ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.postgres}, pg-eventlog ${db.version} (${commit})`);
+    console.log(`peers:    ${peerLine(peers)}`);
     console.log(`settings: ${Object.entries(pgSettings).map(([k, v]) => `${k}=${v}`).join(', ')}`);
     console.log(`          ${db.settingsNote}`);
     console.log(`load:     average before ${machine.loadBefore.join(' ')}, after ${loadAfter.join(' ')} (1, 5, 15 min); run took ${Math.round(elapsed)} s`);
@@ -225,9 +256,10 @@ async function main(argv: string[]): Promise<number> {
       pgEventlogVersion: db.version,
       commit,
       namedClients: named,
+      peers,
       options: settings,
       rows,
-      raw: { appends, reads, latencies },
+      raw: { appends, copies, reads, latencies },
     };
     if (o.json) await fs.outputFile(path.resolve(o.json), JSON.stringify(report, null, 2) + '\n');
     if (o.markdown) await writeMarkdown(path.resolve(o.markdown), report);
@@ -239,6 +271,10 @@ async function main(argv: string[]): Promise<number> {
 }
 
 type Settings = {
+  clients: number[];
+  eventsPerTx: number[];
+  copyEvents: number;
+  rounds: number;
   readSeconds: number;
   latencyRate: number;
   writers: number;
@@ -253,21 +289,26 @@ const joinNotes = (...notes: (string | undefined)[]) => notes.filter(Boolean).jo
 
 function buildRows(
   appends: AppendCell[],
+  copies: CopyCell[],
   reads: (ReadCell & { othersCpu: number | null })[],
   latencies: (LatencyResult & { othersCpu: number | null })[],
   settings: Settings,
   named: boolean,
+  unavailable: Partial<Record<AppendImplementation, string>>,
+  copyUnavailable: Partial<Record<CopyCell['impl'], string>>,
 ): Row[] {
   const rows: Row[] = [];
-  const seen = new Set<string>();
-  for (const cell of appends) {
-    const key = `${cell.clients}/${cell.eventsPerTx}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    const base = appends.find((a) => a.impl === 'plain' && a.clients === cell.clients && a.eventsPerTx === cell.eventsPerTx);
+  for (const clients of settings.clients) for (const eventsPerTx of settings.eventsPerTx) {
+    const base = appends.find((a) => a.impl === 'plain' && a.clients === clients && a.eventsPerTx === eventsPerTx);
     for (const impl of APPEND_IMPLEMENTATIONS) {
-      const a = appends.find((x) => x.impl === impl && x.clients === cell.clients && x.eventsPerTx === cell.eventsPerTx);
-      if (!a) continue;
+      const a = appends.find((x) => x.impl === impl && x.clients === clients && x.eventsPerTx === eventsPerTx);
+      if (!a) {
+        rows.push({
+          test: 'append', implementation: APPEND_LABELS[impl], clients, size: eventsPerTx, eventsPerSecond: null, ratio: null, baseline: false,
+          note: `n/a: ${unavailable[impl] ?? 'not measured'}`,
+        });
+        continue;
+      }
       rows.push({
         test: 'append',
         implementation: APPEND_LABELS[impl],
@@ -279,6 +320,20 @@ function buildRows(
         note: joinNotes(busy(a.othersCpu)),
       });
     }
+  }
+  const copyBase = copies.find((c) => c.impl === 'plain');
+  for (const impl of COPY_IMPLEMENTATIONS) {
+    const c = copies.find((x) => x.impl === impl);
+    rows.push(c
+      ? {
+        test: 'copy', implementation: COPY_LABELS[impl], clients: 1, size: settings.copyEvents,
+        eventsPerSecond: c.eventsPerSecond, ratio: copyBase ? c.eventsPerSecond / copyBase.eventsPerSecond : null, baseline: impl === 'plain',
+        note: joinNotes(`${settings.rounds} × ${settings.copyEvents.toLocaleString('en-US')} events in ${c.seconds.toFixed(1)} s`, busy(c.othersCpu)),
+      }
+      : {
+        test: 'copy', implementation: COPY_LABELS[impl], clients: 1, size: settings.copyEvents, eventsPerSecond: null, ratio: null, baseline: false,
+        note: `n/a: ${copyUnavailable[impl] ?? 'not measured'}`,
+      });
   }
   for (const batch of settings.batches) {
     const base = reads.find((r) => r.impl === 'keyset' && r.batch === batch);
@@ -301,6 +356,7 @@ function buildRows(
         baseline: impl === 'keyset',
         note: joinNotes(
           r.drained ? `drained ${r.events.toLocaleString('en-US')}` : `${r.events.toLocaleString('en-US')} in ${settings.readSeconds} s cap`,
+          r.serverCpuUsPerCall !== null ? `server CPU ${Math.round(r.serverCpuUsPerCall)} µs/call` : undefined,
           busy(r.othersCpu),
         ),
       });
@@ -336,6 +392,11 @@ function buildRows(
   return rows;
 }
 
+/** "Message DB 1.3.0 (npm …), PgQ 3.5", or the reason one is n/a. */
+function peerLine(peers: Record<string, Peer>): string {
+  return Object.values(peers).map((p) => (p.reason ? `${p.name} n/a (${p.reason})` : `${p.name} ${p.version}`)).join(', ');
+}
+
 /** The source the migrations came from: "commit 1a2b3c4", plus a warning when src/sql has uncommitted changes. */
 async function sourceCommit(): Promise<string> {
   const git = $({ cwd: repoRoot, quiet: true, nothrow: true });
@@ -351,6 +412,7 @@ const END = '<!-- END GENERATED -->';
 async function writeMarkdown(file: string, report: {
   date: string; command: string; elapsedSeconds: number; machine: Awaited<ReturnType<typeof describeMachine>> & { loadAfter: number[]; othersLine: string };
   postgresSettings: Record<string, string>; settingsNote: string; server: string; pgEventlogVersion: string | null; commit: string; namedClients: boolean;
+  peers: Record<string, Peer>;
   options: Record<string, unknown>; rows: Row[];
 }): Promise<void> {
   const m = report.machine;
@@ -371,7 +433,8 @@ async function writeMarkdown(file: string, report: {
     `| | ${report.settingsNote} |`,
     `| load average (1, 5, 15 min) | before ${m.loadBefore.join(' ')}, after ${m.loadAfter.join(' ')} (the bench's own clients count too) |`,
     `| other processes | ${m.othersLine.replace(/^CPU used by other processes: /, '')} |`,
-    `| client | Node ${m.node}, pgbench from the same PostgreSQL, on the same machine |`,
+    `| peers | ${peerLine(report.peers)}, installed at bench time into the same database |`,
+    `| client | Node ${m.node}, pgbench and psql from the same PostgreSQL, on the same machine |`,
     `| sizes | ${Object.entries(report.options).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : v}`).join(', ')} |`,
     '',
     END,

@@ -1,7 +1,13 @@
+-- Plans are generic (plan_cache_mode). The batch query has one sensible plan, the (tx_order, etag)
+-- index scan, but PostgreSQL prices a generic plan's LIMIT max_rows at a tenth of the table, so it
+-- never prefers it to a custom plan and plans the query again on every call: 35-80 us of CPU, most
+-- of what kept get_event(after, 100) behind a keyset scan (docs/benchmarks.md, "get_event(after,
+-- 100) at 0.50×").
 CREATE FUNCTION eventlog.get_event(after_etag bigint DEFAULT 0, max_rows integer DEFAULT 1)
 RETURNS SETOF eventlog.events
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
   v_after_tx_order bigint := -1;

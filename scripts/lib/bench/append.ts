@@ -1,20 +1,47 @@
 // Append throughput with pgbench: the scripts in bench/append-<implementation>-<events>.sql, each
 // one statement (one round trip) per transaction, run with the extended protocol and prepared
-// statements (-M prepared) for every implementation alike.
+// statements (-M prepared) for every implementation alike. pg-eventlog's rows and the peers run as
+// their writer roles (what a user gets), the baselines as the bench's own user.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomInt } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { findPostgresBindir, pgEnv, repoRoot, withClient } from '../database.ts';
 import { measureCalmly, type CpuMeter } from './cpu.ts';
 
-export const APPEND_IMPLEMENTATIONS = ['plain', 'ordered', 'eventlog', 'serialized'] as const;
+/** In the order of the table (and of the runs in a round). */
+export const APPEND_IMPLEMENTATIONS = [
+  'plain', 'ordered', 'insert', 'eventlog', 'stream', 'serialized', 'messagedb', 'messagedb-versioned', 'pgq',
+] as const;
 export type AppendImplementation = (typeof APPEND_IMPLEMENTATIONS)[number];
 
 export const APPEND_LABELS: Record<AppendImplementation, string> = {
   plain: 'plain INSERT',
   ordered: 'INSERT + (tx_order, etag) index',
+  insert: 'pg-eventlog INSERT',
   eventlog: 'pg-eventlog log_event',
+  stream: 'pg-eventlog append_to_stream, expected version',
   serialized: 'advisory lock to commit',
+  messagedb: 'Message DB write_message',
+  'messagedb-versioned': 'Message DB write_message, expected version',
+  pgq: 'PgQ insert_event',
+};
+
+/** pg-eventlog's own rows (the peers and baselines are the others). */
+export const OUR_APPENDS: readonly AppendImplementation[] = ['insert', 'eventlog', 'stream'];
+/** The peers measured beside pg-eventlog. */
+export const PEER_APPENDS: readonly AppendImplementation[] = ['serialized', 'messagedb', 'messagedb-versioned', 'pgq'];
+
+/** How pgbench connects for an implementation: the role it runs as, and initial script variables. */
+export const APPEND_SESSIONS: Partial<Record<AppendImplementation, { role: string; defines?: () => Record<string, string> }>> = {
+  insert: { role: 'eventlog_writer' },
+  eventlog: { role: 'eventlog_writer' },
+  // A stream of its own per client and run: a new run id every pgbench run; versions from 1.
+  stream: { role: 'eventlog_writer', defines: () => ({ run: String(randomInt(1, 2 ** 47)), expected: '0' }) },
+  messagedb: { role: 'message_store' },
+  // Message DB numbers a stream from 0; -1 is the version of a stream with no messages.
+  'messagedb-versioned': { role: 'message_store', defines: () => ({ run: String(randomInt(1, 2 ** 47)), expected: '-1' }) },
+  pgq: { role: 'pgq_writer' },
 };
 
 export function appendScript(impl: AppendImplementation, eventsPerTx: number): string {
@@ -47,13 +74,23 @@ export interface PgbenchResult {
   seconds: number;
 }
 
+export interface PgbenchSession {
+  /** Run as this role (`-c role=…` in PGOPTIONS): the connecting user must be a member of it. */
+  role?: string;
+  /** Initial values of script variables (`-D name=value`), the same for every client. */
+  defines?: Record<string, string>;
+}
+
 /** Runs `pgbench -n -M prepared -c clients -j threads -T seconds -f script` against url. */
-export async function runPgbench(url: string, script: string, clients: number, seconds: number): Promise<PgbenchResult> {
+export async function runPgbench(url: string, script: string, clients: number, seconds: number, session: PgbenchSession = {}): Promise<PgbenchResult> {
   const bin = await findPgbench();
   const threads = Math.min(clients, 2);
   const args = ['-n', '-M', 'prepared', '-c', String(clients), '-j', String(threads), '-T', String(seconds), '-f', script];
+  for (const [name, value] of Object.entries(session.defines ?? {})) args.push('-D', `${name}=${value}`);
+  const env: NodeJS.ProcessEnv = { ...process.env, ...pgEnv(url) };
+  if (session.role) env.PGOPTIONS = `${process.env.PGOPTIONS ?? ''} -c role=${session.role}`.trim();
   const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(bin, args, { env: { ...process.env, ...pgEnv(url) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(bin, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     children.add(child);
     let out = '';
     let err = '';
@@ -100,6 +137,8 @@ export interface AppendOptions {
   /** Seconds per cell, split over `rounds` runs. */
   duration: number;
   rounds: number;
+  /** Implementations that cannot run here, with the reason (shown as n/a); the others run. */
+  unavailable?: Partial<Record<AppendImplementation, string>>;
   meter?: CpuMeter;
   /** Repeat a run disturbed by other processes (see measureCalmly) up to this many times. */
   retries?: number;
@@ -109,7 +148,7 @@ export interface AppendOptions {
 
 /**
  * Every (clients, events/tx) cell for every implementation. Implementations alternate within a
- * client count, and the order reverses each round (ABCD, DCBA, ...), so slow drift (table growth,
+ * client count, and the order reverses each round (ABCD, DCBA, ...); an implementation in `unavailable` is left out, so slow drift (table growth,
  * autovacuum, the machine's other load) falls on all of them alike. A CHECKPOINT before every
  * run gives each the same start: no checkpoint debt left by the previous run.
  */
@@ -120,7 +159,8 @@ export async function measureAppends(url: string, options: AppendOptions): Promi
   for (const clients of options.clients) {
     for (const eventsPerTx of options.eventsPerTx) {
       for (let round = 0; round < options.rounds; round++) {
-        const order = round % 2 === 0 ? [...APPEND_IMPLEMENTATIONS] : [...APPEND_IMPLEMENTATIONS].reverse();
+        const runnable = APPEND_IMPLEMENTATIONS.filter((impl) => !options.unavailable?.[impl]);
+        const order = round % 2 === 0 ? runnable : [...runnable].reverse();
         for (const impl of order) {
           const label = `append ${APPEND_LABELS[impl]} clients=${clients} events/tx=${eventsPerTx} round ${round + 1}`;
           const { result: r, othersCpu: others } = await measureCalmly(
@@ -129,7 +169,8 @@ export async function measureAppends(url: string, options: AppendOptions): Promi
             async () => {
               // CHECKPOINT needs superuser or pg_checkpoint; without it, runs start wherever they are.
               await withClient(url, (c) => c.query('CHECKPOINT')).catch(() => {});
-              return runPgbench(url, appendScript(impl, eventsPerTx), clients, perRun);
+              const session = APPEND_SESSIONS[impl];
+              return runPgbench(url, appendScript(impl, eventsPerTx), clients, perRun, { role: session?.role, defines: session?.defines?.() });
             },
           );
           const key = `${impl}/${clients}/${eventsPerTx}`;

@@ -2,6 +2,8 @@
 // prepared statement (extended protocol) and receives full rows in text format, which are left
 // unparsed (no JSON.parse, no Date) so the client's own CPU cost is the same small amount for
 // every implementation and the figures compare the database side.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { withClient } from '../database.ts';
@@ -56,9 +58,49 @@ export interface ReadCell {
   eventsPerSecond: number;
   /** True when the whole log was read; false when the time cap stopped the reader. */
   drained: boolean;
+  /**
+   * CPU time the reader's server process spent per call, in microseconds (Linux, server on this
+   * machine; else null): other processes on a shared machine move it much less than events/s.
+   */
+  serverCpuUsPerCall: number | null;
 }
 
-/** One reader from the start of the log, `batch` rows per call, until drained or `capSeconds`. */
+let ticksPerSecond: number | undefined;
+/** User + system CPU time of a process of this machine in seconds, or null when /proc cannot tell. */
+export function processCpuSeconds(pid: number): number | null {
+  try {
+    ticksPerSecond ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / ticksPerSecond; // fields 14 and 15: utime, stime
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The pid of the backend serving `client` when it is a process of this machine that we can see:
+ * its parent, the postmaster, was started on the server's data directory (reading that setting
+ * needs a superuser or pg_read_all_settings). Else null: another machine, or a container whose
+ * pids mean something else here.
+ */
+export async function localBackendPid(client: pg.Client): Promise<number | null> {
+  try {
+    const { pid, dir } = (await client.query(
+      `SELECT pg_catalog.pg_backend_pid() AS pid, pg_catalog.current_setting('data_directory') AS dir`)).rows[0];
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    const postmaster = readFileSync(`/proc/${ppid}/cmdline`, 'utf8').split('\0');
+    return postmaster.includes(dir) ? Number(pid) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * One reader from the start of the log, `batch` rows per call, until drained or `capSeconds`;
+ * when the server runs on this machine, also the CPU time its backend spent per call.
+ */
 export async function measureRead(
   url: string, impl: ReadImplementation, batch: number, capSeconds: number, name = `bench_read_${batch}_${process.pid}`,
 ): Promise<ReadCell> {
@@ -71,12 +113,16 @@ export async function measureRead(
     }[impl];
     let position = '0';
     let events = 0;
+    let calls = 0;
     let drained = false;
+    const pid = await localBackendPid(client);
+    const cpuBefore = pid !== null ? processCpuSeconds(pid) : null;
     const start = performance.now();
     const deadline = start + capSeconds * 1000;
     for (;;) {
       const res = await client.query({ name: `read_${impl}`, text, values: [impl === 'client' ? name : position, batch], rowMode: 'array' });
       const rows = res.rows as string[][];
+      calls++;
       events += rows.length;
       if (rows.length > 0) position = rows[rows.length - 1][0];
       if (rows.length < batch) {
@@ -86,7 +132,9 @@ export async function measureRead(
       if (performance.now() >= deadline) break;
     }
     const seconds = (performance.now() - start) / 1000;
-    return { impl, batch, events, seconds, eventsPerSecond: events / seconds, drained };
+    const cpuAfter = pid !== null ? processCpuSeconds(pid) : null;
+    const serverCpuUsPerCall = cpuBefore !== null && cpuAfter !== null ? ((cpuAfter - cpuBefore) * 1e6) / calls : null;
+    return { impl, batch, events, seconds, eventsPerSecond: events / seconds, drained, serverCpuUsPerCall };
   } finally {
     await client.end().catch(() => {});
   }
