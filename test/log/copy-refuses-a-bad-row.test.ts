@@ -82,8 +82,9 @@ t.test('a bad row refuses the whole COPY, INSERT or log_event with log_event\'s 
      VALUES ('acct-1', '{"k": "insert-a"}', '{}'), ('insert-only', '{"k": "insert-b"}', '{}'),
             ('acct-1', '{"k": "insert-bad"}', '"m"'), ('acct-1', '{"k": "insert-c"}', '{}')`,
   ).then(() => undefined, (e: pg.DatabaseError) => e);
-  t.same({ code: insertError?.code, message: insertError?.message },
-    await logEventError(['{"k": "insert-bad"}', null, 'acct-1', '"m"']),
+  const metadataRefusal = { code: '22023', message: 'metadata "m" is a JSON string, not an object' };
+  t.same(await logEventError(['{"k": "insert-bad"}', null, 'acct-1', '"m"']), metadataRefusal, 'log_event\'s refusal of the bad row');
+  t.same({ code: insertError?.code, message: insertError?.message }, metadataRefusal,
     'a multi-row INSERT with one bad row is refused with log_event\'s SQLSTATE and message');
   t.same(await visible(), before, 'another connection sees nothing of the refused INSERT');
 
