@@ -5,7 +5,8 @@
 // share a few streams. A reader follows the log with get_event(after, 100) the whole time.
 // Every committed event must be read exactly once, no rolled-back one, each writer's events in
 // its own order, each transaction's events together, and every stream's versions 1..n on all
-// paths together. A naive reader (`WHERE etag > last ORDER BY etag`) runs beside it and must lose
+// paths together, in log order. A transaction refused with 40001 (an append that would put a
+// stream's version before the previous one in log order) is retried, as the README says. A naive reader (`WHERE etag > last ORDER BY etag`) runs beside it and must lose
 // events, or the interleaving did not happen and this test proves nothing.
 import t from 'tap';
 import type pg from 'pg';
@@ -59,6 +60,7 @@ t.test('INSERT, COPY and log_event from 8 writers: every committed event read on
   const appended = new Map<string, Appended>();
   const committed = new Set<string>();
   const rolledBack = new Set<string>();
+  const refused = new Set<string>();
   let writersDone = false;
 
   const writer = async (w: number) => {
@@ -67,65 +69,82 @@ t.test('INSERT, COPY and log_event from 8 writers: every committed event read on
     const pick = <T>(items: T[]) => items[Math.floor(rnd() * items.length)];
     let seq = 0;
     for (let i = 0; i < TRANSACTIONS_PER_WRITER; i++) {
-      const tx = `${w}:${i}`;
       // One stream per transaction (or none), so that writers never lock two streams in
       // opposite orders; events without a stream in between.
       const stream = rnd() < 0.7 ? pick(STREAMS) : null;
-      const events: Appended[] = [];
-      const next = (path: Path, count: number) => {
-        const batch = Array.from({ length: count }, () => {
-          const e: Appended = { key: `${w}:${seq}`, writer: w, seq: seq++, tx, path, stream: rnd() < 0.8 ? stream : null };
-          appended.set(e.key, e);
-          return e;
-        });
-        events.push(...batch);
-        return batch;
-      };
       const slow = w < 3 && rnd() < 0.2 ? 1 + rnd() : 0;
       const rollBack = rnd() > 0.88;
-
-      if (rnd() < 0.35) {
-        // COPY through psql, a transaction of its own, sometimes with a plain INSERT or a
-        // log_event after it in the same transaction.
-        const rows = next('copy', 1 + Math.floor(rnd() * 4));
-        let script = 'BEGIN;\n' + copyFromStdin('eventlog.events (event_type, stream, payload, metadata)',
-          rows.map((e) => ['mixed', e.stream, payloadOf(e), '{"path": "copy"}']));
-        const after = rnd();
-        if (after < 0.25) {
-          const [e] = next('insert', 1);
-          script += `INSERT INTO eventlog.events (event_type, stream, payload) VALUES ('mixed', ${literal(e.stream)}, ${literal(payloadOf(e))});\n`;
-        } else if (after < 0.5) {
-          const [e] = next('log_event', 1);
-          e.stream = stream;
-          script += `SELECT count(*) FROM eventlog.log_event(${literal(payloadOf(e))}, 'mixed', ${literal(stream)});\n`;
-        }
-        if (slow) script += `SELECT pg_sleep(${slow});\n`;
-        script += rollBack ? 'ROLLBACK;\n' : 'COMMIT;\n';
-        const r = await psqlScript(writerRole.env, script);
-        if (r.code !== 0) throw new Error(`writer ${w}, transaction ${tx}: psql failed: ${r.stderr}`);
-      } else {
-        await client.query('BEGIN');
-        for (let statements = 1 + Math.floor(rnd() * 2); statements > 0; statements--) {
-          const how = pick(['insert1', 'insertN', 'logObject', 'logArray'] as const);
-          if (how === 'insert1' || how === 'insertN') {
-            const rows = next('insert', how === 'insert1' ? 1 : 2 + Math.floor(rnd() * 3));
-            const params = rows.flatMap((e) => [e.stream, payloadOf(e)]);
-            const values = rows.map((_, j) => `('mixed', $${2 * j + 1}::text, $${2 * j + 2}::jsonb, '{"path": "insert"}')`).join(', ');
-            const { rows: returned } = await client.query(
-              `INSERT INTO eventlog.events (event_type, stream, payload, metadata) VALUES ${values} RETURNING payload`, params);
-            if (returned.length !== rows.length) throw new Error(`INSERT ... RETURNING gave ${returned.length} rows for ${rows.length}`);
-          } else {
-            // log_event takes one stream for all the events of a call.
-            const rows = next('log_event', how === 'logObject' ? 1 : 2 + Math.floor(rnd() * 3));
-            rows.forEach((e) => (e.stream = stream));
-            const payload = how === 'logObject' ? payloadOf(rows[0]) : `[${rows.map(payloadOf).join(', ')}]`;
-            await client.query(`SELECT count(*) FROM eventlog.log_event($1::jsonb, 'mixed', $2::text, '{"path": "log_event"}')`, [payload, stream]);
+      // An append that would put a stream's next version before the previous one in log order is
+      // refused with 40001 (README); the writer retries the whole transaction, as a client should.
+      for (let attempt = 0; ; attempt++) {
+        const tx = `${w}:${i}:${attempt}`;
+        const events: Appended[] = [];
+        const next = (path: Path, count: number) => {
+          const batch = Array.from({ length: count }, () => {
+            const e: Appended = { key: `${w}:${seq}`, writer: w, seq: seq++, tx, path, stream: rnd() < 0.8 ? stream : null };
+            appended.set(e.key, e);
+            return e;
+          });
+          events.push(...batch);
+          return batch;
+        };
+        let refusal: string | undefined;
+        if (rnd() < 0.35) {
+          // COPY through psql, a transaction of its own, sometimes with a plain INSERT or a
+          // log_event after it in the same transaction.
+          const rows = next('copy', 1 + Math.floor(rnd() * 4));
+          let script = 'BEGIN;\n' + copyFromStdin('eventlog.events (event_type, stream, payload, metadata)',
+            rows.map((e) => ['mixed', e.stream, payloadOf(e), '{"path": "copy"}']));
+          const after = rnd();
+          if (after < 0.25) {
+            const [e] = next('insert', 1);
+            script += `INSERT INTO eventlog.events (event_type, stream, payload) VALUES ('mixed', ${literal(e.stream)}, ${literal(payloadOf(e))});\n`;
+          } else if (after < 0.5) {
+            const [e] = next('log_event', 1);
+            e.stream = stream;
+            script += `SELECT count(*) FROM eventlog.log_event(${literal(payloadOf(e))}, 'mixed', ${literal(stream)});\n`;
+          }
+          if (slow) script += `SELECT pg_sleep(${slow});\n`;
+          script += rollBack ? 'ROLLBACK;\n' : 'COMMIT;\n';
+          const r = await psqlScript(writerRole.env, script);
+          if (r.error?.code === '40001') refusal = r.error.message;
+          else if (r.code !== 0) throw new Error(`writer ${w}, transaction ${tx}: psql failed: ${r.stderr}`);
+        } else {
+          await client.query('BEGIN');
+          try {
+            for (let statements = 1 + Math.floor(rnd() * 2); statements > 0; statements--) {
+              const how = pick(['insert1', 'insertN', 'logObject', 'logArray'] as const);
+              if (how === 'insert1' || how === 'insertN') {
+                const rows = next('insert', how === 'insert1' ? 1 : 2 + Math.floor(rnd() * 3));
+                const params = rows.flatMap((e) => [e.stream, payloadOf(e)]);
+                const values = rows.map((_, j) => `('mixed', $${2 * j + 1}::text, $${2 * j + 2}::jsonb, '{"path": "insert"}')`).join(', ');
+                const { rows: returned } = await client.query(
+                  `INSERT INTO eventlog.events (event_type, stream, payload, metadata) VALUES ${values} RETURNING payload`, params);
+                if (returned.length !== rows.length) throw new Error(`INSERT ... RETURNING gave ${returned.length} rows for ${rows.length}`);
+              } else {
+                // log_event takes one stream for all the events of a call.
+                const rows = next('log_event', how === 'logObject' ? 1 : 2 + Math.floor(rnd() * 3));
+                rows.forEach((e) => (e.stream = stream));
+                const payload = how === 'logObject' ? payloadOf(rows[0]) : `[${rows.map(payloadOf).join(', ')}]`;
+                await client.query(`SELECT count(*) FROM eventlog.log_event($1::jsonb, 'mixed', $2::text, '{"path": "log_event"}')`, [payload, stream]);
+              }
+            }
+            if (slow) await client.query('SELECT pg_sleep($1)', [slow]);
+            await client.query(rollBack ? 'ROLLBACK' : 'COMMIT');
+          } catch (err) {
+            if ((err as pg.DatabaseError).code !== '40001') throw err;
+            refusal = (err as pg.DatabaseError).message;
+            await client.query('ROLLBACK');
           }
         }
-        if (slow) await client.query('SELECT pg_sleep($1)', [slow]);
-        await client.query(rollBack ? 'ROLLBACK' : 'COMMIT');
+        if (refusal !== undefined) {
+          events.forEach((e) => refused.add(e.key));
+          if (attempt >= 20) throw new Error(`writer ${w}, transaction ${i}: refused ${attempt + 1} times: ${refusal}`);
+          continue;
+        }
+        events.forEach((e) => (rollBack ? rolledBack : committed).add(e.key));
+        break;
       }
-      events.forEach((e) => (rollBack ? rolledBack : committed).add(e.key));
     }
   };
 
@@ -171,7 +190,8 @@ t.test('INSERT, COPY and log_event from 8 writers: every committed event read on
   t.equal(new Set(seen.map((s) => s.etag)).size, seen.length, 'no etag was read twice');
   t.equal(new Set(keys).size, keys.length, 'no event was read twice');
   t.same([...keys].sort(), [...committed].sort(), 'the reader got exactly the committed events');
-  t.same(keys.filter((k) => rolledBack.has(k)), [], 'no rolled-back event was read');
+  t.same(keys.filter((k) => rolledBack.has(k) || refused.has(k)), [],
+    `no rolled-back event was read, nor one of the ${refused.size} events of attempts refused with 40001 and retried`);
 
   const outOfOrder: string[] = [];
   const lastSeq = new Map<number, number>();
@@ -201,7 +221,8 @@ t.test('INSERT, COPY and log_event from 8 writers: every committed event read on
     const paths = new Set(inTable.map((r) => appended.get(r.k)!.path));
     t.same([...paths].sort(), ['copy', 'insert', 'log_event'], `${stream} has committed events from all three paths`);
     t.ok(dense(inTable.map((r) => r.version)), `${stream}'s ${inTable.length} events have versions 1..${inTable.length}, no gap, no duplicate`);
-    t.ok(dense(seen.filter((s) => s.stream === stream).map((s) => s.version)), `and the reader saw versions 1..${inTable.length} of ${stream}`);
+    t.same(seen.filter((s) => s.stream === stream).map((s) => s.version), inTable.map((_, i) => i + 1),
+      `and the reader saw ${stream}'s versions 1..${inTable.length} in that order`);
     t.same(streamRows.find((r) => r.stream === stream)?.version, inTable.length, `eventlog.streams has ${stream} at version ${inTable.length}`);
   }
   t.same(table.filter((r) => r.stream === null && r.version !== null), [], 'events without a stream have no version');
