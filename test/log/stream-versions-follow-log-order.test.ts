@@ -2,14 +2,15 @@
 // consumer-group member "sees every stream it owns in stream order" (docs/cursors.md). A
 // transaction's position is fixed at its first write, so one that wrote something else, then
 // appended to a stream after a later-positioned transaction appended to it and committed, would put version 2 before version
-// 1; that append is refused with 40001 and the retry lands after. Writers here retry on 40001.
+// 1; that append is refused with 40001 and the retry lands after.
 //
-// The second test shows that appending to the stream first in the transaction does not avoid
-// the refusal when writers of one stream race (the README said it did until this test): the
-// position is taken when the row's tx_order default is evaluated, before the stream trigger waits
-// for the stream's row, so a writer can hold an earlier position than the one ahead of it in that
-// queue. Reported (see the append-tests report), with a proposed fix: the assertion that none is
-// refused is marked todo until the SQL changes.
+// The second test releases 8 writers at once whose first write is an append to one stream: they
+// should queue on the stream before they take a transaction id (the append check's advisory lock,
+// which needs none), so that their ids come in the order of their versions and none is refused.
+// Known defect, reported (see the append-tests report): the etag column's nextval() runs before
+// the trigger and takes a transaction id whenever it WAL-logs the sequence (every 33rd value, and
+// the first after a checkpoint); such a writer skips the queue and can be refused. That assertion
+// is marked todo until the SQL changes.
 import t from 'tap';
 import type pg from 'pg';
 import { freshDatabase } from '../lib/db.ts';
@@ -86,5 +87,5 @@ t.test('writers whose first write is the stream append, racing, are not refused'
   const versions = (await db.query<{ version: number }>(`SELECT version FROM eventlog.get_event(0, 100) WHERE stream = 's'`)).map((r) => r.version);
   t.same(versions, versions.map((_, i) => i + 1), `the ${versions.length} committed appends have versions 1..${versions.length} in log order`);
   t.same(failures, [], 'no writer was refused: a first write that is the stream append never meets 40001',
-    { todo: 'defect: the position is taken by the tx_order default before the stream trigger waits; see the append-tests report' });
+    { todo: 'defect: the etag default (nextval) can take the transaction id before the stream queue; see the append-tests report' });
 });
