@@ -5,12 +5,9 @@
 // 1; that append is refused with 40001 and the retry lands after.
 //
 // The second test releases 8 writers at once whose first write is an append to one stream: they
-// should queue on the stream before they take a transaction id (the append check's advisory lock,
-// which needs none), so that their ids come in the order of their versions and none is refused.
-// Known defect, reported (see the append-tests report): the etag column's nextval() runs before
-// the trigger and takes a transaction id whenever it WAL-logs the sequence (every 33rd value, and
-// the first after a checkpoint); such a writer skips the queue and can be refused. That assertion
-// is marked todo until the SQL changes.
+// queue on the stream before they take a transaction id (the append check's advisory lock, which
+// needs none; the etag is taken in the trigger too, since a sequence's nextval() can take an id),
+// so their ids come in the order of their versions and none is refused.
 import t from 'tap';
 import type pg from 'pg';
 import { freshDatabase } from '../lib/db.ts';
@@ -86,6 +83,5 @@ t.test('writers whose first write is the stream append, racing, are not refused'
   t.same(failures.filter((f) => !f.includes(': 40001: ')), [], 'no writer failed with anything but 40001');
   const versions = (await db.query<{ version: number }>(`SELECT version FROM eventlog.get_event(0, 100) WHERE stream = 's'`)).map((r) => r.version);
   t.same(versions, versions.map((_, i) => i + 1), `the ${versions.length} committed appends have versions 1..${versions.length} in log order`);
-  t.same(failures, [], 'no writer was refused: a first write that is the stream append never meets 40001',
-    { todo: 'defect: the etag default (nextval) can take the transaction id before the stream queue; see the append-tests report' });
+  t.same(failures, [], 'no writer was refused: a first write that is the stream append never meets 40001');
 });
