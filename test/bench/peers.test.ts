@@ -21,7 +21,10 @@ t.test('Message DB installs from its npm package, and write_message works as its
   t.equal(pgq.reason, null, 'PgQ installed');
   const out = await unavailableAppends(db.url, { messageDb: peer, pgq });
   t.notOk('messagedb' in out || 'messagedb-versioned' in out || 'pgq' in out, 'no peer row is n/a');
-  t.match(out.stream ?? '', /append_to_stream/, 'the append_to_stream row says why it is n/a until the function exists');
+  t.notOk('stream' in out, `the append_to_stream row runs now that the function is installed (${out.stream ?? 'available'})`);
+  await db.query('DROP FUNCTION eventlog.append_to_stream(text, jsonb, integer, text)');
+  const without = await unavailableAppends(db.url, { messageDb: peer, pgq });
+  t.match(without.stream ?? '', /append_to_stream/, 'without the function, the append_to_stream row says why it is n/a');
 });
 
 t.test('a peer that cannot be installed comes back with the reason, and its rows are n/a', async (t) => {
