@@ -23,7 +23,7 @@ export async function writeExtension(dir: string, options: WriteExtensionOptions
   for (const file of await fs.readdir(dir)) {
     if (file.startsWith(`${EXTENSION_NAME}--`) && file.endsWith('.sql')) await fs.remove(path.join(dir, file));
   }
-  for (const [name, text] of build.files) await fs.writeFile(path.join(dir, name), text);
+  for (const [name, text] of [...build.files, ...build.restore]) await fs.writeFile(path.join(dir, name), text);
   return build;
 }
 

@@ -17,6 +17,8 @@ import { run, type RunResult } from '../lib/db.ts';
 export interface ExtensionCluster {
   cluster: Cluster;
   build: ExtensionBuild;
+  /** Where the build wrote its files (the extension's and the restore scripts). */
+  distDir: string;
   /** A new empty database of the cluster (dropped at teardown); returns its URL. */
   database(): Promise<string>;
   /** Another throwaway cluster of the same installation (for a restore into a fresh cluster). */
@@ -50,6 +52,7 @@ export async function extensionCluster(t: Test, options: { manifest?: ReleaseMan
   return {
     cluster,
     build,
+    distDir: path.join(work, 'dist'),
     async database() {
       const url = await createDatabase(cluster.url);
       t.teardown(() => dropDatabase(cluster.url, url).catch(() => {}));
