@@ -1,9 +1,10 @@
 // CREATE EXTENSION pg_eventlog on its own (no pg_dump needed, so make test-matrix runs it on every
 // major): it installs the log with its roles and DDL guard, refuses a schema eventlog that is not
-// its own, updates from an earlier (synthetic) release, and DROP EXTENSION removes the schema and
-// the event trigger but leaves the cluster-wide roles.
+// its own and another schema, is left alone by the CLI, updates from an earlier (synthetic)
+// release, and DROP EXTENSION removes the schema and the event trigger but leaves the roles.
 import t from 'tap';
 import { extensionMigrations } from '../../src/install/extension.ts';
+import { install, uninstall } from '../../src/install/index.ts';
 import { defaultMigrationsDir } from '../../src/install/migrations.ts';
 import { extensionCluster, pgtapSuite, syntheticManifest, withDb } from './lib.ts';
 
@@ -31,6 +32,21 @@ t.test('CREATE EXTENSION pg_eventlog', async (t) => {
       t.same((await c.query('SELECT eventlog.version() AS v')).rows, [{ v: '0.1.0' }]);
       t.same((await c.query("SELECT to_regclass('eventlog.migrations') AS m, to_regclass('eventlog.installed_objects') AS i")).rows, [{ m: null, i: null }],
         'no CLI bookkeeping: pg_extension records the install');
+    });
+    await t.test('the CLI leaves an extension install alone', async (t) => {
+      await t.rejects(install({ databaseUrl: url }), { code: 'FOREIGN_SCHEMA', message: /schema eventlog already exists and is not a pg-eventlog install/ }, 'install refuses');
+      await t.rejects(uninstall({ databaseUrl: url }), { code: 'FOREIGN_SCHEMA' }, 'uninstall refuses');
+      await withDb(url, async (c) => {
+        t.same(await version(c), [{ extversion: '0.1.0' }], 'the extension is untouched');
+        t.same((await c.query("SELECT to_regclass('eventlog.migrations') AS m")).rows, [{ m: null }], 'and no bookkeeping was added');
+      });
+    });
+    await t.test('CREATE EXTENSION … SCHEMA elsewhere is refused', async (t) => {
+      const other = await ext.database();
+      await withDb(other, async (c) => {
+        await c.query('CREATE SCHEMA app');
+        await t.rejects(c.query('CREATE EXTENSION pg_eventlog SCHEMA app'), { message: /must be installed in schema "pg_catalog"/ });
+      });
     });
     await t.test('pgTAP smoke', (t) => pgtapSuite(t, url, SMOKE));
   });
