@@ -46,6 +46,16 @@ t.test('dump and restore of a database with the extension, into a fresh cluster'
   const dump = await run('pg_dump', ['-Fc', '-f', dumpFile, source], { ...process.env, ...pgEnv(source) });
   t.equal(dump.code, 0, `pg_dump ${dump.stderr}`);
 
+  await t.test('the before-data script refuses a database that has events, changing nothing', async (t) => {
+    const r = await psqlOn(source, ['-q', '-f', path.join(ext.distDir, 'pg_eventlog-restore-before-data.sql')]);
+    t.not(r.code, 0, 'psql fails');
+    t.match(r.stderr, /already has events; this script prepares a fresh restore only/);
+    await withDb(source, async (c) => {
+      t.same((await c.query(`SELECT count(*)::int AS n FROM pg_catalog.pg_trigger WHERE tgrelid = 'eventlog.events'::regclass AND tgenabled <> 'A' AND NOT tgisinternal`)).rows, [{ n: 0 }], 'the triggers are still on');
+      t.same((await c.query(STATE.events)).rows, before.events, 'the events are untouched');
+    });
+  });
+
   const fresh = await ext.another();
   const restore = (args: string[], url: string) => run('pg_restore', ['--exit-on-error', '-d', url, ...args, dumpFile], { ...process.env, ...pgEnv(url) });
 
