@@ -63,7 +63,7 @@ test-matrix: node_modules/.package-lock.json
 	@$(TSX) scripts/test-matrix.ts $(ARGS)
 
 test-packaging: node_modules/.package-lock.json
-	@PG_EVENTLOG_PACKAGING_FULL=1 npm test --silent -- test/packaging/
+	@PG_EVENTLOG_PACKAGING_FULL=1 npm test --silent -- $(wildcard test/packaging/*.test.ts)
 
 release: node_modules/.package-lock.json
 	@test -n "$(VERSION)" || { echo 'usage: make release VERSION=X.Y.Z' >&2; exit 2; }
