@@ -13,5 +13,6 @@ await script('build', async () => {
   await fs.mkdirp(path.dirname(out));
   await fs.writeFile(out, await buildBundle(defaultMigrationsDir, version));
   console.log(`wrote ${path.relative(process.cwd(), out) || out}`);
-  const ext = await writeExtension(path.dirname(out)); console.log(`wrote ${[...ext.files.keys()].join(', ')} (default version ${ext.defaultVersion})`);
+  const extension = await writeExtension(path.dirname(out));
+  console.log(`wrote ${[...extension.files.keys(), ...extension.restore.keys()].join(', ')} (extension version ${extension.defaultVersion})`);
 });
