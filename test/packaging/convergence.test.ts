@@ -7,9 +7,9 @@
 // migrations of src/sql, recorded in a manifest the way `npm run release` records a real one.
 // The extension files, the upgrade scripts included, come from the same build code as dist/.
 //
-// make test runs the whole pgTAP suite on the fresh CREATE EXTENSION install and on the upgraded
-// one a few files (the CLI install runs it in test/pgtap.test.ts); PG_EVENTLOG_PACKAGING_FULL=1
-// (make test-packaging) runs the whole suite on all four.
+// make test runs the whole pgTAP suite on the fresh CREATE EXTENSION install and a few files on
+// the updated extension and the bundle install (the CLI install runs it in test/pgtap.test.ts);
+// PG_EVENTLOG_PACKAGING_FULL=1 (make test-packaging) runs the whole suite on all four.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -91,8 +91,6 @@ t.test('the CLI, the bundle, CREATE EXTENSION and an updated extension converge'
 
   const smoke = ['test/pgtap/policy/functions-are-commented-pinned-and-not-public.test.sql', 'test/pgtap/policy/roles-can-do-their-jobs.test.sql'];
   await t.test(`pgTAP ${full ? 'suite' : 'smoke'} on the updated extension`, (t) => pgtapSuite(t, upgraded, full ? undefined : smoke));
-  if (full) {
-    await t.test('pgTAP suite on the bundle install', (t) => pgtapSuite(t, bundle));
-    await t.test('pgTAP suite on the CLI install', (t) => pgtapSuite(t, cli));
-  }
+  await t.test(`pgTAP ${full ? 'suite' : 'smoke'} on the bundle install`, (t) => pgtapSuite(t, bundle, full ? undefined : smoke));
+  if (full) await t.test('pgTAP suite on the CLI install', (t) => pgtapSuite(t, cli));
 });
