@@ -13,9 +13,10 @@
 --   a revision (insert, update) older than revisions_older_than that a later change of the same
 --     row (a higher version in its stream, of one of those types) supersedes: the latest change
 --     of every row always stays;
---   a tombstone (delete) older than tombstones_older_than (NULL: never), once no earlier change
---     of its row is left (or is removed in the same call), so that removing it cannot bring an
---     older revision of a deleted row back.
+--   a tombstone (delete) older than tombstones_older_than (NULL: never), once no earlier insert
+--     or update of its row is left (or is removed in the same call), so that removing it cannot
+--     bring an older revision of a deleted row back. Earlier tombstones do not hold it back: they
+--     say "deleted" too, and go in the same call when they qualify.
 -- Removal goes through _remove_events (0039): the positions stay, so every read that resumes
 -- after a removed etag continues where it stood, and the append-only guard still refuses every
 -- other DELETE. A call that removes anything appends a log_compacted audit event with the counts,
@@ -134,7 +135,7 @@ BEGIN
       AND NOT EXISTS (SELECT 1 FROM eventlog.events AS n
                       WHERE n.stream = b.stream
                         AND n.version < b.version
-                        AND n.event_type IN ('insert', 'update', 'delete')
+                        AND n.event_type IN ('insert', 'update')
                         AND NOT EXISTS (SELECT 1 FROM revisions AS r WHERE r.etag = n.etag))
   )
   SELECT (SELECT pg_catalog.count(*) FROM batch),

@@ -1,5 +1,5 @@
 BEGIN;
-SELECT plan(7);
+SELECT plan(9);
 SELECT eventlog_test.reset();
 
 CREATE SCHEMA capture_test;
@@ -45,6 +45,17 @@ SELECT eventlog_test.set_guards(true);
 SELECT results_eq($$SELECT revisions_removed, tombstones_removed FROM eventlog.compact('0', '1 day')$$,
   $$VALUES (1::bigint, 1::bigint)$$, 'a revision and its tombstone can go in the same call');
 SELECT is(pg_temp.left_in_log(), ARRAY['6.del'], 'leaving nothing of the row');
+
+-- Row 8: inserted, deleted, inserted again and deleted again, long ago: one call removes it all.
+SELECT eventlog_test.set_guards(false);
+SELECT pg_temp.w('8.1', 60, '10 days', 'insert', 'capture_test.items:8', 1),
+       pg_temp.w('8.del', 61, '10 days', 'delete', 'capture_test.items:8', 2),
+       pg_temp.w('8.3', 62, '10 days', 'insert', 'capture_test.items:8', 3),
+       pg_temp.w('8.del2', 63, '10 days', 'delete', 'capture_test.items:8', 4);
+SELECT eventlog_test.set_guards(true);
+SELECT results_eq($$SELECT revisions_removed, tombstones_removed FROM eventlog.compact('0', '1 day')$$,
+  $$VALUES (2::bigint, 2::bigint)$$, 'an earlier tombstone of the row does not hold a later one back');
+SELECT is(pg_temp.left_in_log(), ARRAY['6.del'], 'so a row deleted twice goes in one call');
 
 SELECT * FROM finish();
 ROLLBACK;
