@@ -101,7 +101,7 @@ COMMENT ON FUNCTION eventlog._position_of(bigint, text) IS
 --
 -- The caller keeps one promise that this function cannot check cheaply: after the removal, some
 -- event of a later tx_order than every removed one stays in the log (compact appends its audit
--- event in the same transaction). The log clock (0006) moves the positions of a restored log past
+-- event in the same transaction). The log clock (_verify_clock) moves the positions of a restored log past
 -- the greatest tx_order in events; a cursor standing after a removed event must stay behind that.
 CREATE FUNCTION eventlog._remove_events(etags bigint[], purpose text)
 RETURNS bigint

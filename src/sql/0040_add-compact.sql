@@ -2,7 +2,7 @@
 -- one bounded batch per call. See docs/capture.md, "Compaction".
 --
 -- Why one batch per call, not a loop inside: a transaction that deletes holds a transaction id
--- until it commits, and the read horizon (0006) stays below it, so every reader of the log would
+-- until it commits, and the read horizon (_read_horizon) stays below it, so every reader of the log would
 -- wait for the whole compaction. Each call is its own short transaction (autocommit): it examines
 -- the next max_rows events of the log in log order, from where the previous call stopped, and
 -- removes those of them that qualify. The caller repeats it until it returns done; the next call
@@ -17,7 +17,7 @@
 --     or update of its row is left (or is removed in the same call), so that removing it cannot
 --     bring an older revision of a deleted row back. Earlier tombstones do not hold it back: they
 --     say "deleted" too, and go in the same call when they qualify.
--- Removal goes through _remove_events (0039): the positions stay, so every read that resumes
+-- Removal goes through _remove_events: the positions stay, so every read that resumes
 -- after a removed etag continues where it stood, and the append-only guard still refuses every
 -- other DELETE. A call that removes anything appends a log_compacted audit event with the counts,
 -- in the same transaction; its position is after every removed event, which the log clock needs
