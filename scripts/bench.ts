@@ -12,6 +12,8 @@
 //            get_event('client', n) (n/a until named clients exist) and a plain keyset scan over
 //            a table holding the same rows (the baseline).
 //   latency  commit-to-read p50/p99 for a follower while 8 writers append.
+//   capture  UPDATEs of a tracked table against the untracked one and the advisory-lock design;
+//   compact  compaction of superseded revisions, and its effect on appends (scripts/lib/bench/capture.ts).
 //
 // Prints one table; --json FILE and --markdown FILE (docs/benchmarks.md) write it down with the
 // machine and the settings. See docs/benchmarks.md for the method and what is fair about it.
@@ -37,6 +39,7 @@ import {
   type LatencyResult,
   type ReadCell,
 } from './lib/bench/read.ts';
+import { captureRows, measureCapture } from './lib/bench/capture.ts';
 import { benchDatabase, describeMachine, hasNamedClients, onInterrupt, readSettings, type BenchDatabase } from './lib/bench/setup.ts';
 
 const program = new Command('bench')
@@ -55,6 +58,9 @@ const program = new Command('bench')
   .option('--writers <n>', 'writer connections in the latency runs', positiveInt, 8)
   .option('--poll-ms <ms>', "the latency follower's poll interval when caught up", nonNegative, 5)
   .option('--retries <n>', 'measure a figure again (up to n times) when other processes took 10% of the CPU or more meanwhile (default 2, quick 0)', (v) => Math.max(0, Math.floor(Number(v))))
+  .option('--capture-rows <n>', 'rows of each table of the change-capture rows (default 100000, quick 10000)', positiveInt)
+  .option('--compact-revisions <n>', 'superseded revisions for the compaction rows (default 1000000, quick 20000)', positiveInt)
+  .option('--skip-capture', 'leave out the change-capture and compaction rows')
   .option('--json <file>', 'also write the results as JSON')
   .option('--markdown <file>', 'also write the results as Markdown (e.g. docs/benchmarks.md)')
   .option('--as-provided', "keep the throwaway cluster's test settings (fsync off) instead of durable defaults")
@@ -75,6 +81,9 @@ interface Options {
   writers: number;
   pollMs: number;
   retries?: number;
+  captureRows?: number;
+  compactRevisions?: number;
+  skipCapture?: boolean;
   json?: string;
   markdown?: string;
   asProvided?: boolean;
@@ -82,7 +91,7 @@ interface Options {
 
 /** One line of the result table. */
 export interface Row {
-  test: 'append' | 'copy' | 'read' | 'latency';
+  test: 'append' | 'copy' | 'read' | 'latency' | 'capture' | 'compact';
   implementation: string;
   clients: number;
   /** Events per transaction (append, copy), batch size (read, latency). */
@@ -127,6 +136,8 @@ async function main(argv: string[]): Promise<number> {
     writers: o.writers,
     pollMs: o.pollMs,
     retries: o.retries ?? (quick ? 0 : 2),
+    captureRows: o.captureRows ?? (quick ? 10_000 : 100_000),
+    compactRevisions: o.compactRevisions ?? (quick ? 20_000 : 1_000_000),
   };
   for (const k of settings.eventsPerTx) if (k !== 1 && k !== 10) throw new Error(`--events-per-tx: only 1 and 10 have pgbench scripts in bench/, not ${k}`);
   const args = argv.slice(2);
@@ -224,7 +235,14 @@ async function main(argv: string[]): Promise<number> {
       await fs.remove(copyDir);
     }
 
-    const rows = buildRows(appends, copies, reads, latencies, settings, named, unavailable, copyUnavailable);
+    // Change capture and compaction (issue 11), on a scratch database of their own.
+    const capture = o.skipCapture ? undefined : await measureCapture(db.cluster.url, {
+      rows: settings.captureRows, revisions: settings.compactRevisions, duration: settings.duration, rounds: settings.rounds,
+      clients: settings.clients.filter((c) => c === 8 || c === 32).length ? settings.clients.filter((c) => c === 8 || c === 32) : settings.clients,
+      meter, retries: settings.retries, quiet: QUIET, log,
+    });
+
+    const rows = [...buildRows(appends, copies, reads, latencies, settings, named, unavailable, copyUnavailable), ...(capture ? captureRows(capture, busy) : [])];
     const elapsed = (Date.now() - t0) / 1000;
     const loadAfter = os.loadavg().map((l) => Math.round(l * 100) / 100);
     const othersCpu = runStart && meter ? CpuMeter.othersShare(runStart, meter.sample()) : null;
@@ -259,7 +277,7 @@ async function main(argv: string[]): Promise<number> {
       peers,
       options: settings,
       rows,
-      raw: { appends, copies, reads, latencies },
+      raw: { appends, copies, reads, latencies, capture },
     };
     if (o.json) await fs.outputFile(path.resolve(o.json), JSON.stringify(report, null, 2) + '\n');
     if (o.markdown) await writeMarkdown(path.resolve(o.markdown), report);
