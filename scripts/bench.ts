@@ -25,7 +25,7 @@ import { $, fs } from 'zx';
 import { repoRoot, withClient } from './lib/database.ts';
 import { APPEND_IMPLEMENTATIONS, APPEND_LABELS, measureAppends, stopChildren, type AppendCell, type AppendImplementation } from './lib/bench/append.ts';
 import { COPY_IMPLEMENTATIONS, COPY_LABELS, measureCopies, writeCopyFile, type CopyCell } from './lib/bench/copy.ts';
-import { measureLoadStream, type LoadStreamResult } from './lib/bench/load-stream.ts';
+import { measureLoadStreamOrReason, type LoadStreamResult } from './lib/bench/load-stream.ts';
 import { installMessageDb, installPgq, unavailableAppends, type Peer } from './lib/bench/peers.ts';
 import { CpuMeter, measureCalmly } from './lib/bench/cpu.ts';
 import { intList, nonNegative, positiveInt } from './lib/bench/options.ts';
@@ -143,6 +143,9 @@ async function main(argv: string[]): Promise<number> {
     streams: o.streams ?? (quick ? 1_000 : 10_000),
     loadStreamSeconds: o.loadStreamSeconds ?? (quick ? 2 : 10),
   };
+  if (settings.streamEvents % settings.streams !== 0 || settings.streamEvents < settings.streams) {
+    throw new Error(`--stream-events ${settings.streamEvents} must be a multiple of --streams ${settings.streams}: every stream gets the same number of events`);
+  }
   for (const k of settings.eventsPerTx) if (k !== 1 && k !== 10) throw new Error(`--events-per-tx: only 1 and 10 have pgbench scripts in bench/, not ${k}`);
   const args = argv.slice(2);
   const command = args.length ? `make bench ARGS="${args.join(' ')}"` : 'make bench';
@@ -246,7 +249,9 @@ async function main(argv: string[]): Promise<number> {
     } else {
       // The log is built once; only the timed calls are repeated when others disturbed them.
       let others: number | null = null;
-      const result = await measureLoadStream(db.cluster.url, {
+      // It runs last, after every other figure: a failure (e.g. no right to create a database on
+      // DATABASE_URL's server) shows as n/a with the reason instead of losing the run.
+      const result = await measureLoadStreamOrReason(db.cluster.url, {
         events: settings.streamEvents, streams: settings.streams, snapshotAt: Math.ceil(settings.streamEvents / settings.streams / 2),
         seconds: settings.loadStreamSeconds, log,
         around: async (timed) => {
@@ -255,8 +260,13 @@ async function main(argv: string[]): Promise<number> {
           return calmly.result;
         },
       });
-      loadStream = { ...result, othersCpu: others };
-      log(`load_stream: p50 ${fmtMs(result.p50Ms)} ms, p99 ${fmtMs(result.p99Ms)} ms over ${result.calls} calls (log built in ${Math.round(result.setupSeconds)} s)${othersNote(others)}`);
+      if (typeof result === 'string') {
+        loadStream = result;
+        log(`load_stream: n/a, ${result}`);
+      } else {
+        loadStream = { ...result, othersCpu: others };
+        log(`load_stream: p50 ${fmtMs(result.p50Ms)} ms, p99 ${fmtMs(result.p99Ms)} ms over ${result.calls} calls (log built in ${Math.round(result.setupSeconds)} s)${othersNote(others)}`);
+      }
     }
 
     const rows = buildRows(appends, copies, reads, latencies, settings, named, unavailable, copyUnavailable);
