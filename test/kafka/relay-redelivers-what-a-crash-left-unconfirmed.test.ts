@@ -2,7 +2,9 @@
 // position confirmed only after the write. Killed mid-stream (SIGKILL) and started again, it
 // delivers every event at least once and in order, starting again exactly after the position
 // it had confirmed. With a webhook that refuses a transaction (HTTP 500), it stops, and the next
-// start delivers that transaction again: nothing the sink did not take was confirmed.
+// start delivers that transaction again: nothing the sink did not take was confirmed. Idle
+// between transactions, it confirms the server's keepalive positions, so WAL of tables outside
+// the publication does not stay behind its slot.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -23,8 +25,8 @@ t.afterEach(() => {
   for (const child of running) child.kill('SIGKILL');
 });
 
-function relay(db: TestDatabase, args: string[]): Relay {
-  const child = spawn(process.execPath, [bin, 'relay', '--database-url', db.url, ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+function relay(db: TestDatabase, args: string[], env: NodeJS.ProcessEnv = process.env): Relay {
+  const child = spawn(process.execPath, [bin, 'relay', '--database-url', db.url, ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env });
   running.add(child);
   const r: Relay = { child, lines: [], raw: [], stderr: '', exited: new Promise((resolve) => child.on('exit', (code) => { running.delete(child); resolve(code); })) };
   let partial = '';
@@ -156,6 +158,31 @@ t.test('a transaction the webhook refused is delivered again by the next start',
     second.child.kill('SIGTERM');
     await within('the relay to stop', second.exited, 10_000);
     t.same(bodies.slice(3), txs.slice(3), 'the next start delivers the refused transaction again, then the rest, nothing confirmed twice');
+  } finally {
+    await dropSlot(db, slot);
+  }
+});
+
+t.test('between transactions the relay confirms the server\'s position, so WAL of other tables does not pile up', async (t) => {
+  const db = await freshDatabase(t, { install: true });
+  await db.query('SELECT * FROM eventlog.enable_publication()');
+  await db.query('CREATE TABLE public.busy (id integer, pad text)');
+  const slot = slotName('idle');
+  try {
+    await db.query('SELECT pg_create_logical_replication_slot($1, $2)', [slot, 'pgoutput']);
+    await append(db, 'before', 1);
+    // A short wal_sender_timeout makes the server send keepalives about every second while idle.
+    const r = relay(db, ['--slot', slot], { ...process.env, PGOPTIONS: '-c wal_sender_timeout=2000' });
+    await waitFor('the relay to deliver the first transaction', () => r.lines.length === 3, { timeoutMs: 30_000 });
+    await db.query(`INSERT INTO public.busy SELECT i, repeat('x', 1000) FROM generate_series(1, 3000) AS i`);
+    const after = (await db.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn'))[0].lsn;
+    await waitFor(`the slot's confirmed position to pass ${after}, the WAL of the other table`,
+      async () => lsnValue(await confirmedLsn(db, slot)) >= lsnValue(after), { timeoutMs: 20_000, intervalMs: 200 });
+    const retained = (await db.query<{ unconfirmed: string }>(
+      'SELECT unconfirmed_wal_bytes AS unconfirmed FROM eventlog.replication_slots WHERE slot_name = $1', [slot]))[0].unconfirmed;
+    t.ok(BigInt(retained) < 1_000_000n, `3 MB written to a table outside the publication, yet only ${retained} bytes stay unconfirmed`);
+    r.child.kill('SIGTERM');
+    await within('the relay to stop', r.exited, 10_000);
   } finally {
     await dropSlot(db, slot);
   }
