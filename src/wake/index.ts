@@ -236,6 +236,7 @@ export class Wakeups extends EventEmitter {
       try {
         client = await connect({ connectionString: this.options.connectionString, applicationName: 'pg-eventlog listen' });
         this.client = client;
+        if (signal.aborted) break;
         const lost = new Promise<Error>((res) => {
           client!.once('error', res);
           client!.once('end', () => res(new Error('the listening connection ended')));
@@ -248,7 +249,7 @@ export class Wakeups extends EventEmitter {
         resolve();
         // Notifications sent while we were not listening are gone: tell subscribers to look.
         this.wake({ etag: '' });
-        const aborted = new Promise<null>((res) => signal.addEventListener('abort', () => res(null), { once: true }));
+        const aborted = new Promise<null>((res) => (signal.aborted ? res(null) : signal.addEventListener('abort', () => res(null), { once: true })));
         const err = await Promise.race([lost, aborted]);
         if (err) throw err;
       } catch (err) {
