@@ -1,6 +1,8 @@
 // npx pg-eventlog install|upgrade|status|uninstall: the installer's command line.
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
+import { tailCommand } from './tail/cli.ts';
+import { wakeCommand } from './wake/cli.ts';
 import { DEFAULT_SCHEMA, install, InstallError, oneLine, status, uninstall, upgrade, type InstallOptions } from './install/index.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -106,6 +108,7 @@ Examples:
       for (const k of r.rolesKept) console.log(`kept role ${k.role}: ${k.reason}`);
     });
 
+  prog.addCommand(wakeCommand()).addCommand(tailCommand());
   return prog;
 }
 
