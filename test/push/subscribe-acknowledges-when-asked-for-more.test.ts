@@ -104,3 +104,22 @@ t.test('bad options are refused at once with code EL060', async (t) => {
     t.throws(() => subscribe(options), { code: 'EL060', message }, JSON.stringify(options));
   }
 });
+
+t.test('a client sought while the loop holds a batch: the subscriber follows the cursor', async (t) => {
+  const db = await freshDatabase(t, { install: true });
+  await db.query(`SELECT eventlog.log_event(jsonb_build_object('n', g)) FROM generate_series(1, 4) AS g`);
+  const ac = new AbortController();
+  t.teardown(() => ac.abort());
+  const it = subscribe({ connectionString: db.url, client: 'ops', batchSize: 2, wakeups: false, pollIntervalMs: 50, signal: ac.signal })[Symbol.asyncIterator]();
+  t.same(ns((await within('batch 1', it.next())).value as Batch), [1, 2], 'the first batch');
+  // An operator moves the client to the end meanwhile: the ack of etag 2 is behind it (EL010).
+  await db.query(`SELECT eventlog.seek_client('ops', 'end')`);
+  let next = it.next();
+  await db.query(`SELECT eventlog.log_event('{"n": 5}')`);
+  t.same(ns((await within('the batch after the sought end', next)).value as Batch), [5], 'after a seek to the end, the subscriber goes on from there');
+  // … and back to the beginning: the ack of etag 5 was never peeked since the seek (EL011).
+  await db.query(`SELECT eventlog.seek_client('ops', 'beginning')`);
+  next = it.next();
+  t.same(ns((await within('the batch after the seek back', next)).value as Batch), [1, 2], 'after a seek back, it delivers again from the beginning');
+  await it.return?.(undefined);
+});
