@@ -12,6 +12,9 @@
 //            get_event('client', n) (n/a until named clients exist) and a plain keyset scan over
 //            a table holding the same rows (the baseline).
 //   latency  commit-to-read p50/p99 for a follower while 8 writers append.
+//   push     subscribe() woken by the wake-up watcher: commit-to-subscriber p50/p99, the 32-client
+//            INSERT-path ratio with the watcher running and without, its idle CPU
+//            (scripts/lib/bench/push.ts; --skip-push leaves it out).
 //
 // Prints one table; --json FILE and --markdown FILE (docs/benchmarks.md) write it down with the
 // machine and the settings. See docs/benchmarks.md for the method and what is fair about it.
@@ -37,6 +40,7 @@ import {
   type LatencyResult,
   type ReadCell,
 } from './lib/bench/read.ts';
+import { measurePush, pushRows } from './lib/bench/push.ts';
 import { benchDatabase, describeMachine, hasNamedClients, onInterrupt, readSettings, type BenchDatabase } from './lib/bench/setup.ts';
 
 const program = new Command('bench')
@@ -55,6 +59,7 @@ const program = new Command('bench')
   .option('--writers <n>', 'writer connections in the latency runs', positiveInt, 8)
   .option('--poll-ms <ms>', "the latency follower's poll interval when caught up", nonNegative, 5)
   .option('--retries <n>', 'measure a figure again (up to n times) when other processes took 10% of the CPU or more meanwhile (default 2, quick 0)', (v) => Math.max(0, Math.floor(Number(v))))
+  .option('--skip-push', 'leave out the push-delivery rows (subscribe latency, append ratio with the watcher, idle watcher CPU)')
   .option('--json <file>', 'also write the results as JSON')
   .option('--markdown <file>', 'also write the results as Markdown (e.g. docs/benchmarks.md)')
   .option('--as-provided', "keep the throwaway cluster's test settings (fsync off) instead of durable defaults")
@@ -78,11 +83,12 @@ interface Options {
   json?: string;
   markdown?: string;
   asProvided?: boolean;
+  skipPush?: boolean;
 }
 
 /** One line of the result table. */
 export interface Row {
-  test: 'append' | 'copy' | 'read' | 'latency';
+  test: 'append' | 'copy' | 'read' | 'latency' | 'push';
   implementation: string;
   clients: number;
   /** Events per transaction (append, copy), batch size (read, latency). */
@@ -211,6 +217,12 @@ async function main(argv: string[]): Promise<number> {
       log,
     });
 
+    const push = o.skipPush ? undefined : await measurePush(url, {
+      writers: settings.writers, ratePerWriter: 100, latencySeconds: settings.latencySeconds, appendClients: 32,
+      appendSeconds: Math.max(1, Math.round(settings.duration / 2)), rounds: settings.rounds, idleSeconds: quick ? 1 : 10,
+      meter, retries: settings.retries, quiet: QUIET, log,
+    });
+
     // COPY last: a million events each would otherwise grow the tables the other parts measure.
     const copyUnavailable = unavailable.insert ? { eventlog: `COPY takes the INSERT path, and ${unavailable.insert}` } : {};
     const copyDir = await fs.mkdtemp(path.join(os.tmpdir(), 'pgel-bench-copy-'));
@@ -225,6 +237,7 @@ async function main(argv: string[]): Promise<number> {
     }
 
     const rows = buildRows(appends, copies, reads, latencies, settings, named, unavailable, copyUnavailable);
+    if (push) rows.push(...pushRows(push, { writers: settings.writers, ratePerWriter: 100, appendClients: 32 }, QUIET));
     const elapsed = (Date.now() - t0) / 1000;
     const loadAfter = os.loadavg().map((l) => Math.round(l * 100) / 100);
     const othersCpu = runStart && meter ? CpuMeter.othersShare(runStart, meter.sample()) : null;
@@ -259,7 +272,7 @@ async function main(argv: string[]): Promise<number> {
       peers,
       options: settings,
       rows,
-      raw: { appends, copies, reads, latencies },
+      raw: { appends, copies, reads, latencies, push },
     };
     if (o.json) await fs.outputFile(path.resolve(o.json), JSON.stringify(report, null, 2) + '\n');
     if (o.markdown) await writeMarkdown(path.resolve(o.markdown), report);
