@@ -14,10 +14,12 @@
 //   latency  commit-to-read p50/p99 for a follower while 8 writers append.
 //   capture  UPDATEs of a tracked table against the untracked one and the advisory-lock design;
 //   compact  compaction of superseded revisions, and its effect on appends (scripts/lib/bench/capture.ts).
-
 //   load_stream  p50/p99 of load_stream (snapshot + the events after it) of a 100-event stream in a
 //            log of --stream-events events across --streams streams, in a database of its own
 //            (scripts/lib/bench/load-stream.ts).
+//   push     subscribe() woken by the wake-up watcher: commit-to-subscriber p50/p99, the 32-client
+//            INSERT-path ratio with the watcher running and without, its idle CPU
+//            (scripts/lib/bench/push.ts; --skip-push leaves it out).
 //
 // Prints one table; --json FILE and --markdown FILE (docs/benchmarks.md) write it down with the
 // machine and the settings. See docs/benchmarks.md for the method and what is fair about it.
@@ -45,6 +47,7 @@ import {
   type ReadCell,
 } from './lib/bench/read.ts';
 import { captureRows, measureCapture } from './lib/bench/capture.ts';
+import { measurePush, pushRows } from './lib/bench/push.ts';
 import { benchDatabase, describeMachine, hasNamedClients, onInterrupt, readSettings, type BenchDatabase } from './lib/bench/setup.ts';
 
 const program = new Command('bench')
@@ -70,6 +73,7 @@ const program = new Command('bench')
   .option('--capture-rows <n>', 'rows of each table of the change-capture rows (default 100000, quick 10000)', positiveInt)
   .option('--compact-revisions <n>', 'superseded revisions for the compaction rows (default 1000000, quick 20000)', positiveInt)
   .option('--skip-capture', 'leave out the change-capture and compaction rows')
+  .option('--skip-push', 'leave out the push-delivery rows (subscribe latency, append ratio with the watcher, idle watcher CPU)')
   .option('--json <file>', 'also write the results as JSON')
   .option('--markdown <file>', 'also write the results as Markdown (e.g. docs/benchmarks.md)')
   .option('--as-provided', "keep the throwaway cluster's test settings (fsync off) instead of durable defaults")
@@ -100,11 +104,12 @@ interface Options {
   json?: string;
   markdown?: string;
   asProvided?: boolean;
+  skipPush?: boolean;
 }
 
 /** One line of the result table. */
 export interface Row {
-  test: 'append' | 'copy' | 'read' | 'latency' | 'capture' | 'compact' | 'load_stream';
+  test: 'append' | 'copy' | 'read' | 'latency' | 'capture' | 'compact' | 'load_stream' | 'push';
   implementation: string;
   clients: number;
   /** Events per transaction (append, copy), batch size (read, latency). */
@@ -241,6 +246,12 @@ async function main(argv: string[]): Promise<number> {
       log,
     });
 
+    const push = o.skipPush ? undefined : await measurePush(url, {
+      writers: settings.writers, ratePerWriter: 100, latencySeconds: settings.latencySeconds, appendClients: 32,
+      appendSeconds: Math.max(1, Math.round(settings.duration / 2)), rounds: settings.rounds, idleSeconds: quick ? 1 : 10,
+      meter, retries: settings.retries, quiet: QUIET, log,
+    });
+
     // COPY last: a million events each would otherwise grow the tables the other parts measure.
     const copyUnavailable = unavailable.insert ? { eventlog: `COPY takes the INSERT path, and ${unavailable.insert}` } : {};
     const copyDir = await fs.mkdtemp(path.join(os.tmpdir(), 'pgel-bench-copy-'));
@@ -291,6 +302,7 @@ async function main(argv: string[]): Promise<number> {
 
     const rows = [...buildRows(appends, copies, reads, latencies, settings, named, unavailable, copyUnavailable), ...(capture ? captureRows(capture, busy) : [])];
     rows.push(loadStreamRow(loadStream));
+    if (push) rows.push(...pushRows(push, { writers: settings.writers, ratePerWriter: 100, appendClients: 32 }, QUIET));
     const elapsed = (Date.now() - t0) / 1000;
     const loadAfter = os.loadavg().map((l) => Math.round(l * 100) / 100);
     const othersCpu = runStart && meter ? CpuMeter.othersShare(runStart, meter.sample()) : null;
@@ -325,7 +337,7 @@ async function main(argv: string[]): Promise<number> {
       peers,
       options: settings,
       rows,
-      raw: { appends, copies, reads, latencies, capture, loadStream },
+      raw: { appends, copies, reads, latencies, capture, loadStream, push },
     };
     if (o.json) await fs.outputFile(path.resolve(o.json), JSON.stringify(report, null, 2) + '\n');
     if (o.markdown) await writeMarkdown(path.resolve(o.markdown), report);

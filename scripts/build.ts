@@ -4,6 +4,7 @@ import { fs, path } from 'zx';
 import { buildBundle } from '../src/install/bundle.ts';
 import { defaultMigrationsDir } from '../src/install/migrations.ts';
 import { writeExtension } from './lib/build-extension.ts';
+import { buildLibrary } from './lib/build-library.ts';
 import { repoRoot } from './lib/database.ts';
 import { script } from './lib/script.ts';
 
@@ -15,4 +16,5 @@ await script('build', async () => {
   console.log(`wrote ${path.relative(process.cwd(), out) || out}`);
   const extension = await writeExtension(path.dirname(out));
   console.log(`wrote ${[...extension.files.keys(), ...extension.restore.keys()].join(', ')} (extension version ${extension.defaultVersion})`);
+  if (!process.argv[2]) console.log(`wrote ${path.relative(process.cwd(), buildLibrary())} (the library, with declarations)`);
 });
