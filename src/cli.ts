@@ -1,6 +1,7 @@
 // npx pg-eventlog install|upgrade|status|uninstall: the installer's command line.
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
+import { addServeCommand } from './serve/cli.ts';
 import { DEFAULT_SCHEMA, install, InstallError, oneLine, status, uninstall, upgrade, type InstallOptions } from './install/index.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -105,6 +106,8 @@ Examples:
       for (const m of r.membershipsRemoved) console.log(`removed membership: ${m}`);
       for (const k of r.rolesKept) console.log(`kept role ${k.role}: ${k.reason}`);
     });
+
+  addServeCommand(prog);
 
   return prog;
 }
