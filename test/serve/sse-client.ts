@@ -116,8 +116,8 @@ export async function startServe(t: TestLike, options: ServeOptions): Promise<Se
 /** The etags of the log in log order, after `after` (0: all), as strings. */
 export async function logOrder(db: { query<R>(sql: string, params?: unknown[]): Promise<R[]> }, after = '0'): Promise<string[]> {
   const rows = await db.query<{ etag: string }>(
-    `SELECT etag::text AS etag FROM eventlog.events
-     WHERE $1::bigint = 0 OR (tx_order, etag) > (SELECT tx_order, etag FROM eventlog.events WHERE etag = $1::bigint)
-     ORDER BY tx_order, etag`, [after]);
+    `SELECT e.etag::text AS etag FROM eventlog.events AS e
+     WHERE $1::bigint = 0 OR (e.tx_order, e.etag) > (SELECT x.tx_order, x.etag FROM eventlog.events AS x WHERE x.etag = $1::bigint)
+     ORDER BY e.tx_order, e.etag`, [after]);
   return rows.map((r) => r.etag);
 }
