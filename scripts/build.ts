@@ -2,6 +2,7 @@
 import { fs, path } from 'zx';
 import { buildBundle } from '../src/install/bundle.ts';
 import { defaultMigrationsDir } from '../src/install/migrations.ts';
+import { buildLibrary } from './lib/build-library.ts';
 import { repoRoot } from './lib/database.ts';
 import { script } from './lib/script.ts';
 
@@ -11,4 +12,5 @@ await script('build', async () => {
   await fs.mkdirp(path.dirname(out));
   await fs.writeFile(out, await buildBundle(defaultMigrationsDir, version));
   console.log(`wrote ${path.relative(process.cwd(), out) || out}`);
+  if (!process.argv[2]) console.log(`wrote ${path.relative(process.cwd(), buildLibrary())} (the library, with declarations)`);
 });

@@ -1,0 +1,272 @@
+// Wake-ups without a NOTIFY in any writer's transaction (docs/push.md).
+//
+// WakeWatcher: one per database. It polls eventlog.log_end() (the etag of the last readable
+// event) on one connection and, each time it changes, sends ONE notification on the wake channel
+// with that etag as the payload. Writers do nothing extra; the only NOTIFY is the watcher's own.
+//
+// Wakeups: one per process. It LISTENs on the wake channel and emits 'wake' for every
+// notification (and once after every (re)connect, since notifications sent while it was away are
+// lost). Subscribers share it. With `mode: 'watch'` it runs a watcher in-process instead of
+// listening, without notifying: the working path on a hot standby (no LISTEN/NOTIFY there) and
+// through PgBouncer in transaction mode (no LISTEN).
+import { EventEmitter } from 'node:events';
+import type pg from 'pg';
+import { asError, backoffMs, connect, DEFAULT_SCHEMA, isConnectionError, quoteIdent, sleep, wakeChannel } from './retry.ts';
+
+export { wakeChannel, isConnectionError } from './retry.ts';
+
+export interface Wake {
+  /** Etag of the last readable event when the watcher saw the log end move ('0': empty log). */
+  etag: string;
+}
+
+export interface WakeWatcherOptions {
+  /** Default: DATABASE_URL, then the PG* variables. */
+  connectionString?: string;
+  /** Install schema (default `eventlog`). */
+  schema?: string;
+  /** Notification channel (default `<schema>_wake`). */
+  channel?: string;
+  /** Poll interval while the log is moving (default 1 ms). */
+  intervalMs?: number;
+  /** Poll interval once the log has been still for `idleAfterMs` (default 10 ms). */
+  idleIntervalMs?: number;
+  /** How long the log must be still before polling slows to `idleIntervalMs` (default 2000 ms). */
+  idleAfterMs?: number;
+  /** Send NOTIFY on each advance (default true); false: only emit 'advance' in this process. */
+  notify?: boolean;
+  signal?: AbortSignal;
+  /** Connection errors; the watcher reconnects with backoff. */
+  onError?: (err: Error) => void;
+}
+
+/**
+ * Watches the end of the readable log and announces each advance: NOTIFY `<channel>`, payload
+ * the new end's etag, and an 'advance' event ({ etag }) in this process. Emits 'error' only for
+ * errors that are not connection errors (then it stops); connection errors go to `onError`.
+ */
+export class WakeWatcher extends EventEmitter {
+  readonly channel: string;
+  readonly schema: string;
+  /** Polls made and notifications sent since start (for metrics and benchmarks). */
+  polls = 0;
+  notifications = 0;
+  /** The last log end seen ('' before the first poll). */
+  logEnd = '';
+  private readonly options: WakeWatcherOptions;
+  private readonly stop = new AbortController();
+  private loop: Promise<void> | undefined;
+  private client: pg.Client | undefined;
+  private firstPoll: { resolve: () => void; reject: (e: Error) => void; promise: Promise<void> } | undefined;
+
+  constructor(options: WakeWatcherOptions = {}) {
+    super();
+    this.options = options;
+    this.schema = options.schema ?? DEFAULT_SCHEMA;
+    this.channel = options.channel ?? wakeChannel(this.schema);
+    options.signal?.addEventListener('abort', () => void this.close(), { once: true });
+  }
+
+  /** Resolves after the first successful poll (retrying connection errors until closed). */
+  start(): Promise<void> {
+    if (!this.loop) {
+      let resolve!: () => void;
+      let reject!: (e: Error) => void;
+      const promise = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
+      this.firstPoll = { resolve, reject, promise };
+      this.loop = this.run();
+    }
+    return this.firstPoll!.promise;
+  }
+
+  /** Stops polling; resolves when the connection and every timer are gone. */
+  async close(): Promise<void> {
+    this.stop.abort();
+    this.firstPoll?.resolve();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    const o = this.options;
+    const busy = o.intervalMs ?? 1;
+    const idle = o.idleIntervalMs ?? 10;
+    const idleAfter = o.idleAfterMs ?? 2_000;
+    const notify = o.notify ?? true;
+    const signal = this.stop.signal;
+    const query = {
+      name: `pgel_wake_${this.schema}`,
+      text: notify
+        ? `SELECT e::text AS etag, CASE WHEN e::text IS DISTINCT FROM $1 THEN pg_catalog.pg_notify($2, e::text) END AS sent FROM ${quoteIdent(this.schema)}.log_end() AS e`
+        : `SELECT e::text AS etag FROM ${quoteIdent(this.schema)}.log_end() AS e`,
+    };
+    let attempt = 0;
+    let lastChange = Date.now();
+    let announced = ''; // what this connection last notified; '' after every (re)connect
+    while (!signal.aborted) {
+      try {
+        if (!this.client) {
+          this.client = await connect({ connectionString: o.connectionString, applicationName: 'pg-eventlog wake' });
+          // The notification is the watcher's only write; it need not wait for a WAL flush.
+          await this.client.query('SET synchronous_commit = off');
+          announced = '';
+          attempt = 0;
+        }
+        // The first poll after (re)connecting notifies too ($1 = ''): a listener that was cut off
+        // with us learns that it may have missed something.
+        const params = notify ? [announced, this.channel] : [];
+        const { rows } = await this.client.query<{ etag: string }>({ ...query, values: params });
+        this.polls++;
+        const etag = rows[0].etag;
+        if (notify && etag !== announced) this.notifications++;
+        announced = etag;
+        if (etag !== this.logEnd) {
+          const first = this.logEnd === '';
+          this.logEnd = etag;
+          lastChange = Date.now();
+          if (!first) this.emit('advance', { etag } satisfies Wake);
+        }
+        this.firstPoll?.resolve();
+        await sleep(Date.now() - lastChange > idleAfter ? idle : busy, signal);
+      } catch (err) {
+        await this.client?.end().catch(() => {});
+        this.client = undefined;
+        if (signal.aborted) break;
+        if (!isConnectionError(err)) {
+          this.firstPoll?.reject(asError(err));
+          if (this.listenerCount('error')) this.emit('error', asError(err));
+          break;
+        }
+        o.onError?.(asError(err));
+        await sleep(backoffMs(attempt++), signal);
+      }
+    }
+    await this.client?.end().catch(() => {});
+    this.client = undefined;
+  }
+}
+
+export interface WakeupsOptions {
+  /** Default: DATABASE_URL, then the PG* variables. */
+  connectionString?: string;
+  /** Install schema (default `eventlog`); names the default channel and, in watch mode, the functions. */
+  schema?: string;
+  /** Channel to LISTEN on (default `<schema>_wake`). */
+  channel?: string;
+  signal?: AbortSignal;
+  /**
+   * 'listen' (default): LISTEN for the watcher's notifications (run `pg-eventlog wake`).
+   * 'watch': poll log_end() in this process instead (hot standby, PgBouncer transaction mode).
+   */
+  mode?: 'listen' | 'watch';
+  /** Watch mode: the watcher's intervals (see WakeWatcherOptions). */
+  intervalMs?: number;
+  idleIntervalMs?: number;
+  /** Connection errors; the listener reconnects with backoff. */
+  onError?: (err: Error) => void;
+}
+
+/**
+ * One wake-up source per process, shared by any number of subscribers: emits 'wake' ({ etag })
+ * when new events may be readable. A wake-up is only a hint; subscribers still poll, so a lost
+ * one delays delivery by at most their poll interval and never loses an event.
+ */
+export class Wakeups extends EventEmitter {
+  readonly channel: string;
+  readonly mode: 'listen' | 'watch';
+  /** Wake-ups emitted since start. */
+  wakes = 0;
+  private readonly options: WakeupsOptions;
+  private readonly stop = new AbortController();
+  private watcher: WakeWatcher | undefined;
+  private loop: Promise<void> | undefined;
+  private client: pg.Client | undefined;
+  private started: Promise<void> | undefined;
+
+  constructor(options: WakeupsOptions = {}) {
+    super();
+    this.setMaxListeners(0); // one listener per subscriber; serve has thousands
+    this.options = options;
+    this.mode = options.mode ?? 'listen';
+    this.channel = options.channel ?? wakeChannel(options.schema ?? DEFAULT_SCHEMA);
+    options.signal?.addEventListener('abort', () => void this.close(), { once: true });
+  }
+
+  /** Resolves once listening (or, in watch mode, after the first poll); retries connection errors until closed. */
+  start(): Promise<void> {
+    if (this.started) return this.started;
+    if (this.mode === 'watch') {
+      const o = this.options;
+      this.watcher = new WakeWatcher({
+        connectionString: o.connectionString,
+        schema: o.schema,
+        intervalMs: o.intervalMs,
+        idleIntervalMs: o.idleIntervalMs,
+        notify: false,
+        onError: o.onError,
+      });
+      this.watcher.on('advance', (w: Wake) => this.wake(w));
+      this.watcher.on('error', (e: Error) => this.options.onError?.(e));
+      this.started = this.watcher.start();
+      return this.started;
+    }
+    let resolve!: () => void;
+    let reject!: (e: Error) => void;
+    this.started = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
+    this.loop = this.listen(resolve, reject);
+    return this.started;
+  }
+
+  /** Stops; resolves when the connection and every timer are gone. */
+  async close(): Promise<void> {
+    this.stop.abort();
+    await this.watcher?.close();
+    await this.loop;
+  }
+
+  private wake(w: Wake): void {
+    this.wakes++;
+    this.emit('wake', w);
+  }
+
+  private async listen(resolve: () => void, reject: (e: Error) => void): Promise<void> {
+    const signal = this.stop.signal;
+    let attempt = 0;
+    while (!signal.aborted) {
+      let client: pg.Client | undefined;
+      try {
+        client = await connect({ connectionString: this.options.connectionString, applicationName: 'pg-eventlog listen' });
+        this.client = client;
+        const lost = new Promise<Error>((res) => {
+          client!.once('error', res);
+          client!.once('end', () => res(new Error('the listening connection ended')));
+        });
+        client.on('notification', (n) => {
+          if (n.channel === this.channel) this.wake({ etag: n.payload ?? '' });
+        });
+        await client.query(`LISTEN ${quoteIdent(this.channel)}`);
+        attempt = 0;
+        resolve();
+        // Notifications sent while we were not listening are gone: tell subscribers to look.
+        this.wake({ etag: '' });
+        const aborted = new Promise<null>((res) => signal.addEventListener('abort', () => res(null), { once: true }));
+        const err = await Promise.race([lost, aborted]);
+        if (err) throw err;
+      } catch (err) {
+        if (signal.aborted) break;
+        if (!isConnectionError(err)) {
+          reject(asError(err));
+          this.options.onError?.(asError(err));
+          break;
+        }
+        this.options.onError?.(asError(err));
+        await client?.end().catch(() => {});
+        this.client = undefined;
+        await sleep(backoffMs(attempt++), signal);
+      } finally {
+        if (signal.aborted) resolve();
+      }
+    }
+    await this.client?.end().catch(() => {});
+    this.client = undefined;
+  }
+}
