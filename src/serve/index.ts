@@ -13,8 +13,9 @@ import { resolveOptions, ServeError, type ResolvedOptions, type ServeOptions } f
 import { comment, retry } from './sse.ts';
 import { Subscription, type EventFilter, type SubscriptionCounters } from './subscription.ts';
 import { Tail, toTailEvent, type EventRow } from './tail.ts';
+import { Wakeups } from '../wake/index.ts';
 
-export { DEFAULTS, isLoopback, MIN_TOKEN_LENGTH, ServeError, type ServeOptions, type WakeSource, type Logger } from './options.ts';
+export { DEFAULTS, isLoopback, MIN_TOKEN_LENGTH, ServeError, type ServeOptions, type Logger } from './options.ts';
 export type { EventFilter } from './subscription.ts';
 
 export interface ServeHandle {
@@ -67,19 +68,28 @@ export async function serve(options: ServeOptions = {}): Promise<ServeHandle> {
   });
   pool.on('error', (err) => o.log(`serve: idle database connection failed: ${err.message}`));
 
+  // ONE wake-up source for the whole server, shared by the tail (and so by every subscriber).
+  const ownWakeups = o.wakeups === 'listen' || o.wakeups === 'watch'
+    ? new Wakeups({ connectionString: o.connectionString, schema, mode: o.wakeups, onError: (e) => o.log(`serve: wake-ups: ${e.message}`) })
+    : undefined;
+  const wakeups = ownWakeups ?? (typeof o.wakeups === 'object' ? o.wakeups : undefined);
   const tail = new Tail({
     pool,
+    connectionString: o.connectionString,
     schema,
     batchSize: o.batchSize,
     cacheEvents: o.tailCacheEvents,
     cacheBytes: Math.max(16 * 1024 * 1024, o.maxBufferBytes * 4),
     pollIntervalMs: o.pollIntervalMs,
-    wakeups: o.wakeups === false ? undefined : o.wakeups,
+    wakeups,
     log: o.log,
   });
   try {
     await tail.start();
+    await ownWakeups?.start();
   } catch (err) {
+    await tail.close();
+    await ownWakeups?.close();
     await pool.end().catch(() => {});
     throw err;
   }
@@ -359,6 +369,7 @@ export async function serve(options: ServeOptions = {}): Promise<ServeHandle> {
   } catch (err) {
     clearInterval(heartbeat);
     await tail.close();
+    await ownWakeups?.close();
     await pool.end().catch(() => {});
     const e = err as NodeJS.ErrnoException;
     throw new ServeError('ERR_SERVE_LISTEN', `cannot listen on ${o.host}:${o.port}: ${e.message}`);
@@ -379,6 +390,7 @@ export async function serve(options: ServeOptions = {}): Promise<ServeHandle> {
       }
       server.closeIdleConnections();
       await tail.close();
+      await ownWakeups?.close();
       await Promise.allSettled([...tasks]);
       server.closeAllConnections();
       await stopped;

@@ -1,6 +1,7 @@
 // Options of `pg-eventlog serve`, their defaults (in one place) and the security rules that are
 // checked before the server listens. See docs/push.md, "serve".
 import { isIP } from 'node:net';
+import type { Wakeups } from '../wake/index.ts';
 
 export interface Logger {
   (message: string): void;
@@ -33,18 +34,17 @@ export interface ServeOptions {
   retryMs?: number;
   /** Database connections for replays, client acknowledgements and the tail (default 10). */
   poolSize?: number;
-  /** A source of wake-ups ('wake' events), shared by the whole server; false: poll only. */
-  wakeups?: WakeSource | false;
+  /**
+   * Wake-ups for the shared tail (one per server): 'listen' (default) LISTENs for the notifications
+   * of the wake watcher (`pg-eventlog wake`, one per database); 'watch' polls log_end() in this
+   * process (no watcher needed; the path on a hot standby and through PgBouncer); false polls the
+   * log only, every pollIntervalMs; or a Wakeups of your own (left open).
+   */
+  wakeups?: 'listen' | 'watch' | false | Wakeups;
   /** Stops the server, as close() does. */
   signal?: AbortSignal;
   /** Silent unless given. */
   log?: Logger;
-}
-
-/** Anything that emits 'wake' when the log may have advanced (the subscriber's Wakeups is one). */
-export interface WakeSource {
-  on(event: 'wake', listener: () => void): unknown;
-  off(event: 'wake', listener: () => void): unknown;
 }
 
 export type ResolvedOptions = Required<Omit<ServeOptions, 'connectionString' | 'token' | 'signal' | 'log' | 'wakeups'>> &
@@ -106,6 +106,9 @@ export function resolveOptions(o: ServeOptions): ResolvedOptions {
       `refusing to listen on ${host} without a token: only loopback addresses (127.0.0.1, ::1, localhost) may be served without one; pass --token (or PG_EVENTLOG_SERVE_TOKEN)`);
   }
   const schema = o.schema ?? DEFAULTS.schema;
+  if (o.wakeups !== undefined && o.wakeups !== false && o.wakeups !== 'listen' && o.wakeups !== 'watch' && typeof o.wakeups !== 'object') {
+    throw new ServeError('ERR_SERVE_OPTION', `wakeups must be 'listen', 'watch' or false, got ${JSON.stringify(o.wakeups)}`);
+  }
   if (!/^[a-z_][a-z0-9_$]{0,62}$/.test(schema)) {
     throw new ServeError('ERR_SERVE_OPTION', `schema must be a lower-case SQL identifier, got ${JSON.stringify(schema)}`);
   }
@@ -118,7 +121,7 @@ export function resolveOptions(o: ServeOptions): ResolvedOptions {
     connectionString: o.connectionString,
     token,
     signal: o.signal,
-    wakeups: o.wakeups,
+    wakeups: o.wakeups ?? 'listen',
     log: o.log ?? (() => {}),
     schema,
     host,

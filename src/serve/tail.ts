@@ -12,7 +12,9 @@
 import { EventEmitter } from 'node:events';
 import type pg from 'pg';
 import { frame } from './sse.ts';
-import type { Logger, WakeSource } from './options.ts';
+import { subscribe } from '../subscribe/index.ts';
+import type { Wakeups } from '../wake/index.ts';
+import type { Logger } from './options.ts';
 
 /** The columns serve reads (get_event returns whole rows; these are the ones it needs). */
 export interface EventRow {
@@ -40,22 +42,24 @@ export interface TailListener {
 }
 
 export interface TailOptions {
+  /** For the one look at log_end() at start. */
   pool: pg.Pool;
+  connectionString?: string;
   schema: string;
   batchSize: number;
   cacheEvents: number;
   cacheBytes: number;
   pollIntervalMs: number;
-  wakeups?: WakeSource;
+  wakeups?: Wakeups;
   log: Logger;
 }
 
 export class Tail extends EventEmitter {
-  /** The etag the tail has read up to ('0': the beginning); undefined until start() found it. */
+  /** The etag the tail has read up to ('0': the beginning); undefined until start(). */
   head: string | undefined;
   /** Events read by the tail since it started. */
   eventsRead = 0;
-  /** Last error reading the log, cleared by the next good read (for /healthz). */
+  /** An error that stopped the tail's subscriber (it starts again after the poll interval), for /healthz. */
   lastError: Error | undefined;
   readonly listeners_ = new Set<TailListener>();
 
@@ -65,22 +69,22 @@ export class Tail extends EventEmitter {
   private cacheBytes = 0;
   private base = 0;
   private readonly seq = new Map<string, number>();
-  private closed = false;
-  private kick: (() => void) | undefined;
+  /** The etag that maps to base - 1: the start, then the last event dropped from the cache. */
+  private before = '';
+  private readonly stop = new AbortController();
   private loop: Promise<void> | undefined;
-  private readonly onWake = () => this.kick?.();
 
   constructor(private readonly o: TailOptions) {
     super();
     this.setMaxListeners(0);
   }
 
-  /** Finds where to begin (`after`, or the end of the log) and starts the loop. */
+  /** Begins after `after`, or at the end of the readable log (log_end()), and starts reading. */
   async start(after?: string): Promise<void> {
-    const head = after ?? (await this.endOfLog());
+    const head = after ?? (await this.o.pool.query<{ etag: string }>(`SELECT ${this.o.schema}.log_end()::text AS etag`)).rows[0]!.etag;
     this.head = head;
+    this.before = head;
     this.seq.set(head, this.base - 1);
-    this.o.wakeups?.on('wake', this.onWake);
     this.loop = this.run();
   }
 
@@ -104,7 +108,7 @@ export class Tail extends EventEmitter {
     this.listeners_.delete(l);
   }
 
-  /** Resolves after the tail's next read (wake-up or poll), or when `signal` aborts. */
+  /** Resolves when the tail next advances, or when `signal` aborts, or at close. */
   nextRound(signal?: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
       const done = () => {
@@ -118,49 +122,45 @@ export class Tail extends EventEmitter {
   }
 
   async close(): Promise<void> {
-    this.closed = true;
-    this.o.wakeups?.off('wake', this.onWake);
-    this.kick?.();
+    this.stop.abort();
     await this.loop;
     this.emit('round');
   }
 
+  // The reading itself is the package's subscriber (src/subscribe): a position subscriber from
+  // the head, woken by the server's one Wakeups, polling as the safety net, reconnecting with
+  // backoff after the database restarts.
   private async run(): Promise<void> {
-    while (!this.closed) {
+    const signal = this.stop.signal;
+    while (!signal.aborted) {
       try {
-        await this.readAll();
-        this.lastError = undefined;
+        for await (const batch of subscribe({
+          connectionString: this.o.connectionString,
+          schema: this.o.schema,
+          from: this.head,
+          batchSize: this.o.batchSize,
+          pollIntervalMs: this.o.pollIntervalMs,
+          wakeups: this.o.wakeups ?? false,
+          signal,
+          onError: (err) => this.o.log(`serve: the tail lost its connection (reconnecting): ${err.message}`),
+        })) {
+          if (signal.aborted) break;
+          const events = batch.events.map((e) => toTailEvent({ etag: e.etag, event_type: e.eventType, stream: e.stream, payload: e.payload }));
+          this.remember(events);
+          this.head = batch.after;
+          this.eventsRead += events.length;
+          this.lastError = undefined;
+          for (const l of this.listeners_) l.deliver(events);
+          this.emit('round');
+        }
       } catch (err) {
         this.lastError = err as Error;
-        this.o.log(`serve: reading the log failed (retrying in ${this.o.pollIntervalMs} ms): ${(err as Error).message}`);
+        this.o.log(`serve: the tail stopped (starting again in ${this.o.pollIntervalMs} ms): ${(err as Error).message}`);
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, this.o.pollIntervalMs);
+          signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+        });
       }
-      this.emit('round');
-      if (this.closed) break;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, this.o.pollIntervalMs);
-        function done() {
-          clearTimeout(timer);
-          resolve();
-        }
-        this.kick = done;
-      });
-      this.kick = undefined;
-    }
-  }
-
-  private async readAll(): Promise<void> {
-    for (;;) {
-      const { rows } = await this.o.pool.query<EventRow>(
-        `SELECT etag::text AS etag, event_type, stream, payload FROM ${this.o.schema}.get_event($1::bigint, $2::integer)`,
-        [this.head, this.o.batchSize],
-      );
-      if (this.closed || rows.length === 0) return;
-      const events = rows.map(toTailEvent);
-      this.remember(events);
-      this.head = events.at(-1)!.etag;
-      this.eventsRead += events.length;
-      for (const l of this.listeners_) l.deliver(events);
-      if (rows.length < this.o.batchSize) return;
     }
   }
 
@@ -172,51 +172,16 @@ export class Tail extends EventEmitter {
     }
     let drop = 0;
     while (this.cache.length - drop > 1 && (this.cache.length - drop > this.o.cacheEvents || this.cacheBytes > this.o.cacheBytes)) {
-      const old = this.cache[drop]!;
-      this.cacheBytes -= old.frame.length;
-      // The position before the oldest cached event stops being one we can continue from.
-      if (drop === 0) this.forgetPositionBefore(this.base);
-      this.seq.delete(old.etag);
+      this.cacheBytes -= this.cache[drop]!.frame.length;
       drop++;
     }
-    if (drop > 0) {
-      this.cache = this.cache.slice(drop);
-      this.base += drop;
-    }
-  }
-
-  private forgetPositionBefore(n: number): void {
-    for (const [etag, s] of this.seq) {
-      if (s === n - 1) {
-        this.seq.delete(etag);
-        return;
-      }
-    }
-  }
-
-  /**
-   * The end of the log: the etag after which `seek_client(…, 'end')` would put a client — after
-   * the last event below the read horizon, so that events of transactions still open are
-   * delivered when they commit. Found with a client of the server's own, dropped at once (the
-   * one write serve does outside named-client mode). On a read-only server (a hot standby) it
-   * cannot write, and the tail starts at the beginning of the log.
-   */
-  private async endOfLog(): Promise<string> {
-    const name = `pg-eventlog-serve-${process.pid}-${Date.now().toString(36)}`;
-    const c = await this.o.pool.connect();
-    try {
-      await c.query('BEGIN');
-      await c.query(`SELECT 1 FROM ${this.o.schema}.peek_event($1::text, 1)`, [name]);
-      const { rows } = await c.query<{ etag: string }>(`SELECT ${this.o.schema}.seek_client($1::text, 'end'::text)::text AS etag`, [name]);
-      await c.query(`SELECT ${this.o.schema}.drop_client($1::text)`, [name]);
-      await c.query('COMMIT');
-      return rows[0]!.etag;
-    } catch (err) {
-      await c.query('ROLLBACK').catch(() => {});
-      this.o.log(`serve: could not find the end of the log (${(err as Error).message}); the tail starts at the beginning`);
-      return '0';
-    } finally {
-      c.release();
-    }
+    if (drop === 0) return;
+    // The position before the oldest cached event is the last dropped one: a subscriber there
+    // can still continue with the whole cache. Everything before it is gone.
+    this.seq.delete(this.before);
+    for (let i = 0; i < drop - 1; i++) this.seq.delete(this.cache[i]!.etag);
+    this.before = this.cache[drop - 1]!.etag;
+    this.cache = this.cache.slice(drop);
+    this.base += drop;
   }
 }

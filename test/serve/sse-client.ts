@@ -1,8 +1,8 @@
 // A raw SSE client for the serve tests: keeps the bytes as received and the parsed messages, so
 // that tests can assert the wire format itself, not only what a library makes of it.
 import http from 'node:http';
+import type { TestDatabase, TestLike } from '../lib/db.ts';
 import { serve, type ServeHandle, type ServeOptions } from '../../src/serve/index.ts';
-import type { TestLike } from '../lib/db.ts';
 import { waitFor } from '../lib/wait.ts';
 
 export interface SseMessage {
@@ -108,13 +108,13 @@ export function get(url: string, headers: Record<string, string> = {}, method = 
 
 /** serve() on a free loopback port with test-friendly timings; closed at teardown. */
 export async function startServe(t: TestLike, options: ServeOptions): Promise<ServeHandle> {
-  const h = await serve({ port: 0, pollIntervalMs: 50, ...options });
+  const h = await serve({ port: 0, pollIntervalMs: 50, wakeups: 'watch', ...options });
   t.teardown(() => h.close());
   return h;
 }
 
 /** The etags of the log in log order, after `after` (0: all), as strings. */
-export async function logOrder(db: { query<R>(sql: string, params?: unknown[]): Promise<R[]> }, after = '0'): Promise<string[]> {
+export async function logOrder(db: TestDatabase, after = '0'): Promise<string[]> {
   const rows = await db.query<{ etag: string }>(
     `SELECT e.etag::text AS etag FROM eventlog.events AS e
      WHERE $1::bigint = 0 OR (e.tx_order, e.etag) > (SELECT x.tx_order, x.etag FROM eventlog.events AS x WHERE x.etag = $1::bigint)
