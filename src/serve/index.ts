@@ -94,7 +94,7 @@ export async function serve(options: ServeOptions = {}): Promise<ServeHandle> {
     throw err;
   }
 
-  const counters: SubscriptionCounters = { eventsSent: 0, slowClosed: 0 };
+  const counters: SubscriptionCounters = { eventsSent: 0, slowClosed: 0, maxQueuedBytes: 0 };
   let connections = 0;
   const subscriptions = new Set<Subscription>();
   const tasks = new Set<Promise<void>>();
@@ -275,6 +275,9 @@ export async function serve(options: ServeOptions = {}): Promise<ServeHandle> {
       '# HELP pg_eventlog_serve_queued_bytes Bytes waiting in subscriber queues.',
       '# TYPE pg_eventlog_serve_queued_bytes gauge',
       `pg_eventlog_serve_queued_bytes ${queued}`,
+      '# HELP pg_eventlog_serve_queued_bytes_max The longest queue one subscriber has had since the server started (the bound is --max-buffer plus one batch).',
+      '# TYPE pg_eventlog_serve_queued_bytes_max gauge',
+      `pg_eventlog_serve_queued_bytes_max ${counters.maxQueuedBytes}`,
       '# HELP pg_eventlog_serve_tail_events_read_total Events the shared tail read from the log.',
       '# TYPE pg_eventlog_serve_tail_events_read_total counter',
       `pg_eventlog_serve_tail_events_read_total ${tail.eventsRead}`,
@@ -357,6 +360,10 @@ export async function serve(options: ServeOptions = {}): Promise<ServeHandle> {
     for (const s of subscriptions) s.write(hb);
   }, o.heartbeatMs);
   heartbeat.unref();
+  const sweep = setInterval(() => {
+    for (const s of [...subscriptions]) s.closeIfOverBound();
+  }, 1000);
+  sweep.unref();
 
   try {
     await new Promise<void>((resolve, reject) => {
@@ -368,6 +375,7 @@ export async function serve(options: ServeOptions = {}): Promise<ServeHandle> {
     });
   } catch (err) {
     clearInterval(heartbeat);
+    clearInterval(sweep);
     await tail.close();
     await ownWakeups?.close();
     await pool.end().catch(() => {});
@@ -383,6 +391,7 @@ export async function serve(options: ServeOptions = {}): Promise<ServeHandle> {
     closingPromise ??= (async () => {
       closing = true;
       clearInterval(heartbeat);
+      clearInterval(sweep);
       const stopped = new Promise<void>((r) => server.close(() => r()));
       for (const s of [...subscriptions]) {
         s.write(comment('the server is shutting down; reconnect'));

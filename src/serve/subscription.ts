@@ -2,8 +2,9 @@
 // passed), and its bounded outgoing queue.
 //
 // Back-pressure: while res.write() returns true, frames go straight to the socket. Once it returns
-// false, frames wait in the subscription's queue until 'drain'. The queue is bounded by
-// maxBufferBytes; a subscriber that lets it fill up is closed (its socket destroyed, so that the
+// false, frames wait in the subscription's queue until 'drain'. The queue is bounded: a
+// subscriber whose queue still holds more than maxBufferBytes when the next batch arrives (or at
+// the server's check once a second) is closed (its socket destroyed, so that the
 // frames Node still holds for it are freed too). EventSource then reconnects with the Last-Event-ID
 // of the last event it received whole, and replays from the log. Nothing waits for a slow
 // subscriber: the shared tail only appends to its queue.
@@ -26,6 +27,8 @@ export function matches(f: EventFilter, e: { eventType: string; stream: string |
 export interface SubscriptionCounters {
   eventsSent: number;
   slowClosed: number;
+  /** The longest queue any subscriber has had, in bytes. */
+  maxQueuedBytes: number;
 }
 
 export class Subscription implements TailListener {
@@ -63,6 +66,10 @@ export class Subscription implements TailListener {
   }
 
   deliver(events: readonly TailEvent[]): void {
+    // The bound is checked when a batch arrives: a subscriber that has not taken what it was
+    // given before is closed, so it holds at most maxBufferBytes plus one batch. Checking inside
+    // a batch would close fast subscribers too, whose socket cannot drain while it is written.
+    if (this.closeIfOverBound()) return;
     for (const e of events) {
       if (this.state === 'closed') return;
       this.position = e.etag;
@@ -70,6 +77,14 @@ export class Subscription implements TailListener {
       this.write(e.frame);
       this.counters.eventsSent++;
     }
+  }
+
+  /** Closes the subscriber if its queue holds more than the bound (also checked once a second by the server). */
+  closeIfOverBound(): boolean {
+    if (this.state === 'closed' || this.queuedBytes <= this.maxBufferBytes) return false;
+    this.counters.slowClosed++;
+    this.close(`it did not read ${this.queuedBytes} bytes queued for it (bound ${this.maxBufferBytes})`, true);
+    return true;
   }
 
   /** Writes a frame, or queues it while the socket is full; closes the subscriber past the bound. */
@@ -81,10 +96,7 @@ export class Subscription implements TailListener {
     }
     this.queued.push(chunk);
     this.queuedBytes += Buffer.byteLength(chunk);
-    if (this.queuedBytes > this.maxBufferBytes) {
-      this.counters.slowClosed++;
-      this.close(`it did not read ${this.queuedBytes} bytes queued for it (bound ${this.maxBufferBytes})`, true);
-    }
+    if (this.queuedBytes > this.counters.maxQueuedBytes) this.counters.maxQueuedBytes = this.queuedBytes;
   }
 
   /** Resolves when the socket has taken everything queued (at once if nothing is), or at close. */

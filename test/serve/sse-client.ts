@@ -26,12 +26,14 @@ export interface SseStream {
   ended: Promise<void>;
   isEnded(): boolean;
   close(): void;
+  /** Starts reading a stream opened with `paused`. */
+  resume(): void;
   /** Waits (bounded) until `n` messages have arrived. */
   waitFor(n: number, what?: string, timeoutMs?: number): Promise<SseMessage[]>;
 }
 
 /** Opens GET `url` and parses the event stream. Resolves once the response headers are in. */
-export function openSse(url: string, headers: Record<string, string> = {}, t?: TestLike): Promise<SseStream> {
+export function openSse(url: string, headers: Record<string, string> = {}, t?: TestLike, { paused = false } = {}): Promise<SseStream> {
   return new Promise((resolve, reject) => {
     const req = http.get(url, { headers: { Accept: 'text/event-stream', ...headers } }, (res) => {
       res.setEncoding('utf8');
@@ -53,12 +55,13 @@ export function openSse(url: string, headers: Record<string, string> = {}, t?: T
         }),
         isEnded: () => ended,
         close: () => req.destroy(),
+        resume: () => res.on('data', onData).resume(),
         waitFor: async (n, what = `${n} messages`, timeoutMs = 30_000) => {
           await waitFor(`${what} (got ${s.messages.length})`, () => s.messages.length >= n || (ended && s.messages.length < n ? Promise.reject(new Error(`the stream ended after ${s.messages.length} messages, waiting for ${what}`)) : false), { timeoutMs });
           return s.messages.slice(0, n);
         },
       };
-      res.on('data', (chunk: string) => {
+      const onData = (chunk: string) => {
         s.raw += chunk;
         buf += chunk;
         let i: number;
@@ -84,7 +87,10 @@ export function openSse(url: string, headers: Record<string, string> = {}, t?: T
           else if (field === 'data') current.data.push(value);
           else if (field === 'retry') s.retry = Number(value);
         }
-      });
+      };
+      // A paused stream reads nothing: Node stops taking data off the socket, and TCP pushes back.
+      if (paused) res.pause();
+      else res.on('data', onData);
       t?.teardown(() => req.destroy());
       resolve(s);
     });
