@@ -98,7 +98,7 @@ export function openSse(url: string, headers: Record<string, string> = {}, t?: T
   });
 }
 
-/** A plain GET: status, headers, body. */
+/** A plain request: status, headers, body; rejects if the response has not ended within 10 s (a stream where none was expected). */
 export function get(url: string, headers: Record<string, string> = {}, method = 'GET'): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method, headers }, (res) => {
@@ -107,6 +107,7 @@ export function get(url: string, headers: Record<string, string> = {}, method = 
       res.on('data', (d) => (body += d));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
     });
+    req.setTimeout(10_000, () => req.destroy(new Error(`no complete response to ${method} ${url} within 10 s`)));
     req.on('error', reject);
     req.end();
   });
