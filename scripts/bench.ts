@@ -12,6 +12,8 @@
 //            get_event('client', n) (n/a until named clients exist) and a plain keyset scan over
 //            a table holding the same rows (the baseline).
 //   latency  commit-to-read p50/p99 for a follower while 8 writers append.
+//   serve    the same through `pg-eventlog serve` to --serve-subscribers SSE subscribers, with the
+//            server's RSS (scripts/lib/bench/serve.ts); --skip-serve leaves it out.
 //
 // Prints one table; --json FILE and --markdown FILE (docs/benchmarks.md) write it down with the
 // machine and the settings. See docs/benchmarks.md for the method and what is fair about it.
@@ -37,6 +39,7 @@ import {
   type LatencyResult,
   type ReadCell,
 } from './lib/bench/read.ts';
+import { measureServe, type ServeBenchResult } from './lib/bench/serve.ts';
 import { benchDatabase, describeMachine, hasNamedClients, onInterrupt, readSettings, type BenchDatabase } from './lib/bench/setup.ts';
 
 const program = new Command('bench')
@@ -55,6 +58,9 @@ const program = new Command('bench')
   .option('--writers <n>', 'writer connections in the latency runs', positiveInt, 8)
   .option('--poll-ms <ms>', "the latency follower's poll interval when caught up", nonNegative, 5)
   .option('--retries <n>', 'measure a figure again (up to n times) when other processes took 10% of the CPU or more meanwhile (default 2, quick 0)', (v) => Math.max(0, Math.floor(Number(v))))
+  .option('--serve-subscribers <n>', 'SSE subscribers of the serve row (default 1000, quick 50)', positiveInt)
+  .option('--serve-rate <n>', 'appends per second over all writers in the serve row (default 800: 8 writers at 100/s)', positiveInt)
+  .option('--skip-serve', 'leave out the serve row')
   .option('--json <file>', 'also write the results as JSON')
   .option('--markdown <file>', 'also write the results as Markdown (e.g. docs/benchmarks.md)')
   .option('--as-provided', "keep the throwaway cluster's test settings (fsync off) instead of durable defaults")
@@ -75,6 +81,9 @@ interface Options {
   writers: number;
   pollMs: number;
   retries?: number;
+  serveSubscribers?: number;
+  serveRate?: number;
+  skipServe?: boolean;
   json?: string;
   markdown?: string;
   asProvided?: boolean;
@@ -82,7 +91,7 @@ interface Options {
 
 /** One line of the result table. */
 export interface Row {
-  test: 'append' | 'copy' | 'read' | 'latency';
+  test: 'append' | 'copy' | 'read' | 'latency' | 'serve';
   implementation: string;
   clients: number;
   /** Events per transaction (append, copy), batch size (read, latency). */
@@ -127,6 +136,9 @@ async function main(argv: string[]): Promise<number> {
     writers: o.writers,
     pollMs: o.pollMs,
     retries: o.retries ?? (quick ? 0 : 2),
+    serveSubscribers: o.serveSubscribers ?? (quick ? 50 : 1000),
+    serveRate: o.serveRate ?? 800,
+    skipServe: !!o.skipServe,
   };
   for (const k of settings.eventsPerTx) if (k !== 1 && k !== 10) throw new Error(`--events-per-tx: only 1 and 10 have pgbench scripts in bench/, not ${k}`);
   const args = argv.slice(2);
@@ -199,6 +211,12 @@ async function main(argv: string[]): Promise<number> {
       log(`latency ${FOLLOWER_LABELS[follower]}: p50 ${fmtMs(r.p50)} ms, p99 ${fmtMs(r.p99)} ms, ${r.appended} appended, ${r.lost} never read${othersNote(others)}`);
     }
 
+    let served: ServeBenchResult | undefined;
+    if (!settings.skipServe) {
+      served = await measureServe(url, { subscribers: settings.serveSubscribers, writers: settings.writers, rate: settings.serveRate, seconds: settings.latencySeconds, log });
+      log(`serve to ${served.subscribers} subscribers: p50 ${fmtMs(served.p50)} ms, p99 ${fmtMs(served.p99)} ms, ${served.delivered} of ${served.expected} delivered, server RSS peak ${served.rssPeakMiB ?? 'n/a'} MiB`);
+    }
+
     const appends = await measureAppends(url, {
       clients: settings.clients,
       eventsPerTx: settings.eventsPerTx,
@@ -225,6 +243,7 @@ async function main(argv: string[]): Promise<number> {
     }
 
     const rows = buildRows(appends, copies, reads, latencies, settings, named, unavailable, copyUnavailable);
+    if (served) rows.push(serveRow(served, settings.writers, settings.serveRate));
     const elapsed = (Date.now() - t0) / 1000;
     const loadAfter = os.loadavg().map((l) => Math.round(l * 100) / 100);
     const othersCpu = runStart && meter ? CpuMeter.othersShare(runStart, meter.sample()) : null;
@@ -259,7 +278,7 @@ async function main(argv: string[]): Promise<number> {
       peers,
       options: settings,
       rows,
-      raw: { appends, copies, reads, latencies },
+      raw: { appends, copies, reads, latencies, served },
     };
     if (o.json) await fs.outputFile(path.resolve(o.json), JSON.stringify(report, null, 2) + '\n');
     if (o.markdown) await writeMarkdown(path.resolve(o.markdown), report);
@@ -390,6 +409,26 @@ function buildRows(
     });
   }
   return rows;
+}
+
+/** The serve row: latency through serve to N subscribers, the server's memory in the note. */
+function serveRow(s: ServeBenchResult, writers: number, rate: number): Row {
+  return {
+    test: 'serve',
+    implementation: `serve → ${s.subscribers} SSE subscribers`,
+    clients: writers,
+    size: s.subscribers,
+    eventsPerSecond: s.appendsPerSecond,
+    ratio: null,
+    baseline: false,
+    p50Ms: s.p50,
+    p99Ms: s.p99,
+    note: joinNotes(
+      `${writers} writers at ${rate}/s`,
+      s.delivered < s.expected ? `MISSING ${s.expected - s.delivered} of ${s.expected} deliveries` : `delivered all ${s.expected}`,
+      `server RSS peak ${s.rssPeakMiB ?? 'n/a'} MiB, ${s.rssMiB ?? 'n/a'} MiB at the end`,
+    ),
+  };
 }
 
 /** "Message DB 1.3.0 (npm …), PgQ 3.5", or the reason one is n/a. */

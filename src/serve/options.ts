@@ -118,7 +118,7 @@ export function resolveOptions(o: ServeOptions): ResolvedOptions {
     }
   }
   return {
-    connectionString: o.connectionString,
+    connectionString: o.connectionString ?? (process.env.DATABASE_URL || undefined),
     token,
     signal: o.signal,
     wakeups: o.wakeups ?? 'listen',
