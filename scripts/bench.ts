@@ -14,6 +14,9 @@
 //   latency  commit-to-read p50/p99 for a follower while 8 writers append.
 //   serve    the same through `pg-eventlog serve` to --serve-subscribers SSE subscribers, with the
 //            server's RSS (scripts/lib/bench/serve.ts); --skip-serve leaves it out.
+//   push     subscribe() woken by the wake-up watcher: commit-to-subscriber p50/p99, the 32-client
+//            INSERT-path ratio with the watcher running and without, its idle CPU
+//            (scripts/lib/bench/push.ts; --skip-push leaves it out).
 //
 // Prints one table; --json FILE and --markdown FILE (docs/benchmarks.md) write it down with the
 // machine and the settings. See docs/benchmarks.md for the method and what is fair about it.
@@ -40,6 +43,7 @@ import {
   type ReadCell,
 } from './lib/bench/read.ts';
 import { measureServe, type ServeBenchResult } from './lib/bench/serve.ts';
+import { measurePush, pushRows } from './lib/bench/push.ts';
 import { benchDatabase, describeMachine, hasNamedClients, onInterrupt, readSettings, type BenchDatabase } from './lib/bench/setup.ts';
 
 const program = new Command('bench')
@@ -61,6 +65,7 @@ const program = new Command('bench')
   .option('--serve-subscribers <n>', 'SSE subscribers of the serve row (default 1000, quick 50)', positiveInt)
   .option('--serve-rate <n>', 'appends per second over all writers in the serve row (default 800: 8 writers at 100/s)', positiveInt)
   .option('--skip-serve', 'leave out the serve row')
+  .option('--skip-push', 'leave out the push-delivery rows (subscribe latency, append ratio with the watcher, idle watcher CPU)')
   .option('--json <file>', 'also write the results as JSON')
   .option('--markdown <file>', 'also write the results as Markdown (e.g. docs/benchmarks.md)')
   .option('--as-provided', "keep the throwaway cluster's test settings (fsync off) instead of durable defaults")
@@ -87,11 +92,12 @@ interface Options {
   json?: string;
   markdown?: string;
   asProvided?: boolean;
+  skipPush?: boolean;
 }
 
 /** One line of the result table. */
 export interface Row {
-  test: 'append' | 'copy' | 'read' | 'latency' | 'serve';
+  test: 'append' | 'copy' | 'read' | 'latency' | 'push' | 'serve';
   implementation: string;
   clients: number;
   /** Events per transaction (append, copy), batch size (read, latency). */
@@ -229,6 +235,12 @@ async function main(argv: string[]): Promise<number> {
       log,
     });
 
+    const push = o.skipPush ? undefined : await measurePush(url, {
+      writers: settings.writers, ratePerWriter: 100, latencySeconds: settings.latencySeconds, appendClients: 32,
+      appendSeconds: Math.max(1, Math.round(settings.duration / 2)), rounds: settings.rounds, idleSeconds: quick ? 1 : 10,
+      meter, retries: settings.retries, quiet: QUIET, log,
+    });
+
     // COPY last: a million events each would otherwise grow the tables the other parts measure.
     const copyUnavailable = unavailable.insert ? { eventlog: `COPY takes the INSERT path, and ${unavailable.insert}` } : {};
     const copyDir = await fs.mkdtemp(path.join(os.tmpdir(), 'pgel-bench-copy-'));
@@ -243,6 +255,7 @@ async function main(argv: string[]): Promise<number> {
     }
 
     const rows = buildRows(appends, copies, reads, latencies, settings, named, unavailable, copyUnavailable);
+    if (push) rows.push(...pushRows(push, { writers: settings.writers, ratePerWriter: 100, appendClients: 32 }, QUIET));
     if (served) rows.push(serveRow(served, settings.writers, settings.serveRate));
     const elapsed = (Date.now() - t0) / 1000;
     const loadAfter = os.loadavg().map((l) => Math.round(l * 100) / 100);
@@ -278,7 +291,7 @@ async function main(argv: string[]): Promise<number> {
       peers,
       options: settings,
       rows,
-      raw: { appends, copies, reads, latencies, served },
+      raw: { appends, copies, reads, latencies, push, served },
     };
     if (o.json) await fs.outputFile(path.resolve(o.json), JSON.stringify(report, null, 2) + '\n');
     if (o.markdown) await writeMarkdown(path.resolve(o.markdown), report);

@@ -2,6 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { addServeCommand } from './serve/cli.ts';
+import { tailCommand } from './tail/cli.ts';
+import { wakeCommand } from './wake/cli.ts';
 import { DEFAULT_SCHEMA, install, InstallError, oneLine, status, uninstall, upgrade, type InstallOptions } from './install/index.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -109,6 +111,7 @@ Examples:
 
   addServeCommand(prog);
 
+  prog.addCommand(wakeCommand()).addCommand(tailCommand());
   return prog;
 }
 

@@ -28,3 +28,49 @@ GRANT EXECUTE ON FUNCTION eventlog.log_end() TO eventlog_reader, eventlog_admin;
 
 COMMENT ON FUNCTION eventlog.log_end() IS
   'Etag of the last readable event in log order (0 when there is none); changes exactly when new events become readable.';
+
+-- Waits, on the server, until log_end() differs from after_etag, and returns the new end; after
+-- timeout_ms without a change it returns the (unchanged) end. It checks every interval_ms
+-- (pg_sleep, so at most once per millisecond), each check taking a fresh snapshot (a VOLATILE
+-- function's statements do), so the watcher makes one round trip per advance (or per timeout)
+-- instead of one per check. It writes nothing and takes no transaction id, so waiting never holds
+-- delivery back; it works on a hot standby.
+CREATE FUNCTION eventlog.wait_for_log_end(after_etag bigint, timeout_ms integer DEFAULT 1000, interval_ms integer DEFAULT 1)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  v_deadline timestamptz;
+  v_end bigint;
+BEGIN
+  IF wait_for_log_end.after_etag IS NULL OR wait_for_log_end.timeout_ms IS NULL OR wait_for_log_end.interval_ms IS NULL THEN
+    RAISE EXCEPTION 'after_etag, timeout_ms and interval_ms must not be NULL'
+      USING ERRCODE = 'null_value_not_allowed',
+            HINT = 'Pass the log end you last saw (0 for an empty log), e.g. wait_for_log_end(0, 1000, 1).';
+  END IF;
+  IF wait_for_log_end.timeout_ms < 0 OR wait_for_log_end.timeout_ms > 60000 THEN
+    RAISE EXCEPTION 'timeout_ms must be between 0 and 60000, got %', wait_for_log_end.timeout_ms
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Wait at most a minute per call, and call again.';
+  END IF;
+  IF wait_for_log_end.interval_ms < 1 OR wait_for_log_end.interval_ms > 1000 THEN
+    RAISE EXCEPTION 'interval_ms must be between 1 and 1000, got %', wait_for_log_end.interval_ms
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Check at most every millisecond and at least every second.';
+  END IF;
+  v_deadline := pg_catalog.clock_timestamp() + pg_catalog.make_interval(secs => wait_for_log_end.timeout_ms / 1000.0);
+  LOOP
+    v_end := eventlog.log_end();
+    EXIT WHEN v_end <> wait_for_log_end.after_etag OR pg_catalog.clock_timestamp() >= v_deadline;
+    PERFORM pg_catalog.pg_sleep(wait_for_log_end.interval_ms / 1000.0);
+  END LOOP;
+  RETURN v_end;
+END;
+$$;
+
+REVOKE EXECUTE ON FUNCTION eventlog.wait_for_log_end(bigint, integer, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION eventlog.wait_for_log_end(bigint, integer, integer) TO eventlog_reader, eventlog_admin;
+
+COMMENT ON FUNCTION eventlog.wait_for_log_end(bigint, integer, integer) IS
+  'Waits up to timeout_ms for log_end() to differ from after_etag, checking every interval_ms; returns the log end.';

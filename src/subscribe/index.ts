@@ -211,7 +211,15 @@ async function* run(o: SubscribeOptions): AsyncGenerator<Batch, void, undefined>
   /** Makes the batch ending at `last` consumed: ack, commit, or just the position. */
   const finish = async (c: pg.Client, last: string) => {
     if (delivery === 'at-least-once') {
-      await c.query({ name: 'pgel_sub_ack', text: `SELECT ${schema}.ack_event($1::text, $2::bigint)`, values: [o.client, last] });
+      try {
+        await c.query({ name: 'pgel_sub_ack', text: `SELECT ${schema}.ack_event($1::text, $2::bigint)`, values: [o.client, last] });
+      } catch (err) {
+        // Someone moved the cursor meanwhile (seek_client, another worker of the client): EL010,
+        // it is already past this batch; EL011, it was sought back. Either way the cursor is where
+        // its owner put it, and the next peek follows it.
+        const code = (err as { code?: string }).code;
+        if (code !== 'EL010' && code !== 'EL011') throw err;
+      }
     } else if (delivery === 'in-transaction') {
       await c.query('COMMIT');
     }

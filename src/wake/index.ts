@@ -1,8 +1,9 @@
 // Wake-ups without a NOTIFY in any writer's transaction (docs/push.md).
 //
-// WakeWatcher: one per database. It polls eventlog.log_end() (the etag of the last readable
-// event) on one connection and, each time it changes, sends ONE notification on the wake channel
-// with that etag as the payload. Writers do nothing extra; the only NOTIFY is the watcher's own.
+// WakeWatcher: one per database. It waits on the server (eventlog.wait_for_log_end(), which checks
+// eventlog.log_end(), the etag of the last readable event, every millisecond) on one connection
+// and, each time the end moves, sends ONE notification on the wake channel with that etag as the
+// payload. Writers do nothing extra; the only NOTIFY is the watcher's own.
 //
 // Wakeups: one per process. It LISTENs on the wake channel and emits 'wake' for every
 // notification (and once after every (re)connect, since notifications sent while it was away are
@@ -12,6 +13,9 @@
 import { EventEmitter } from 'node:events';
 import type pg from 'pg';
 import { asError, backoffMs, connect, DEFAULT_SCHEMA, isConnectionError, quoteIdent, sleep, wakeChannel } from './retry.ts';
+
+/** How long one wait_for_log_end() call waits on the server before the watcher calls again. */
+const WAIT_MS = 1000;
 
 export { wakeChannel, isConnectionError } from './retry.ts';
 
@@ -27,9 +31,9 @@ export interface WakeWatcherOptions {
   schema?: string;
   /** Notification channel (default `<schema>_wake`). */
   channel?: string;
-  /** Poll interval while the log is moving (default 1 ms). */
+  /** How often the server checks the log end while the log is moving (default 1 ms; whole ms). */
   intervalMs?: number;
-  /** Poll interval once the log has been still for `idleAfterMs` (default 10 ms). */
+  /** … once the log has been still for `idleAfterMs` (default 10 ms). */
   idleIntervalMs?: number;
   /** How long the log must be still before polling slows to `idleIntervalMs` (default 2000 ms). */
   idleAfterMs?: number;
@@ -83,6 +87,23 @@ export class WakeWatcher extends EventEmitter {
   async close(): Promise<void> {
     this.stop.abort();
     this.firstPoll?.resolve();
+    // The connection is usually inside a wait on the server, which would go on (and might still
+    // notify) for up to a second after the socket closes: cancel it first, then close.
+    const client = this.client;
+    this.client = undefined;
+    const pid = (client as unknown as { processID?: number } | undefined)?.processID;
+    if (client && pid) {
+      await connect({ connectionString: this.options.connectionString, applicationName: 'pg-eventlog wake (closing)' })
+        .then(async (c) => {
+          try {
+            await c.query('SELECT pg_catalog.pg_cancel_backend($1)', [pid]);
+          } finally {
+            await c.end().catch(() => {});
+          }
+        })
+        .catch(() => {}); // the server is gone anyway
+    }
+    await client?.end().catch(() => {});
     await this.loop;
   }
 
@@ -93,11 +114,15 @@ export class WakeWatcher extends EventEmitter {
     const idleAfter = o.idleAfterMs ?? 2_000;
     const notify = o.notify ?? true;
     const signal = this.stop.signal;
+    // One statement per advance: wait_for_log_end() checks on the server every `interval` ms and
+    // returns when the end moved (or after a second), and the same statement notifies. Its
+    // autocommit transaction commits, and so delivers the notification, as soon as it returns.
+    const wait = `${quoteIdent(this.schema)}.wait_for_log_end($1::bigint, ${WAIT_MS}, $2::int)`;
     const query = {
-      name: `pgel_wake_${this.schema}`,
+      name: `pgel_wake_${notify ? 'notify' : 'watch'}_${this.schema}`,
       text: notify
-        ? `SELECT e::text AS etag, CASE WHEN e::text IS DISTINCT FROM $1 THEN pg_catalog.pg_notify($2, e::text) END AS sent FROM ${quoteIdent(this.schema)}.log_end() AS e`
-        : `SELECT e::text AS etag FROM ${quoteIdent(this.schema)}.log_end() AS e`,
+        ? `SELECT e::text AS etag, CASE WHEN e::text IS DISTINCT FROM $3 THEN pg_catalog.pg_notify($4, e::text) END AS sent FROM ${wait} AS e`
+        : `SELECT e::text AS etag FROM ${wait} AS e`,
     };
     let attempt = 0;
     let lastChange = Date.now();
@@ -111,10 +136,12 @@ export class WakeWatcher extends EventEmitter {
           announced = '';
           attempt = 0;
         }
-        // The first poll after (re)connecting notifies too ($1 = ''): a listener that was cut off
-        // with us learns that it may have missed something.
-        const params = notify ? [announced, this.channel] : [];
-        const { rows } = await this.client.query<{ etag: string }>({ ...query, values: params });
+        // After a (re)connect, -1 makes the first call return at once (and notify: a listener
+        // cut off with us may have missed something).
+        const after = announced === '' ? '-1' : this.logEnd;
+        const interval = Math.max(1, Math.round(Date.now() - lastChange > idleAfter ? idle : busy));
+        const values = notify ? [after, interval, announced, this.channel] : [after, interval];
+        const { rows } = await this.client.query<{ etag: string }>({ ...query, values });
         this.polls++;
         const etag = rows[0].etag;
         if (notify && etag !== announced) this.notifications++;
@@ -126,7 +153,6 @@ export class WakeWatcher extends EventEmitter {
           if (!first) this.emit('advance', { etag } satisfies Wake);
         }
         this.firstPoll?.resolve();
-        await sleep(Date.now() - lastChange > idleAfter ? idle : busy, signal);
       } catch (err) {
         await this.client?.end().catch(() => {});
         this.client = undefined;
@@ -236,6 +262,7 @@ export class Wakeups extends EventEmitter {
       try {
         client = await connect({ connectionString: this.options.connectionString, applicationName: 'pg-eventlog listen' });
         this.client = client;
+        if (signal.aborted) break;
         const lost = new Promise<Error>((res) => {
           client!.once('error', res);
           client!.once('end', () => res(new Error('the listening connection ended')));
@@ -248,7 +275,7 @@ export class Wakeups extends EventEmitter {
         resolve();
         // Notifications sent while we were not listening are gone: tell subscribers to look.
         this.wake({ etag: '' });
-        const aborted = new Promise<null>((res) => signal.addEventListener('abort', () => res(null), { once: true }));
+        const aborted = new Promise<null>((res) => (signal.aborted ? res(null) : signal.addEventListener('abort', () => res(null), { once: true })));
         const err = await Promise.race([lost, aborted]);
         if (err) throw err;
       } catch (err) {

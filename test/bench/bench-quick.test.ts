@@ -70,6 +70,15 @@ t.test('bench --quick with tiny sizes prints the whole table', async (t) => {
   t.equal(report.peers.pgq.reason, null, 'PgQ installed');
   t.equal(report.peers.messageDb.reason, null, 'Message DB installed');
   t.equal(report.machine.cores, os.cpus().length);
+  // Push delivery (scripts/lib/bench/push.ts): latency through subscribe(), the INSERT-path ratio
+  // with the watcher running (and, in the note, without), the idle watcher's CPU.
+  const push = rows.filter((row) => row.test === 'push');
+  const pushRow = (impl: string) => push.find((row) => row.implementation === impl) as (JsonRow & { p50Ms: number | null; p99Ms: number | null }) | undefined;
+  const lat = pushRow('subscribe(), watcher wake-ups');
+  t.ok(lat && lat.p50Ms! > 0 && lat.p99Ms! >= lat.p50Ms! && /read all \d+/.test(lat.note ?? ''), `push latency measured, nothing lost (${lat?.note})`);
+  const withWatcher = pushRow('pg-eventlog INSERT, watcher running');
+  t.ok(withWatcher && withWatcher.ratio! > 0 && /without watcher, same run: \d+\.\d\d×/.test(withWatcher.note ?? ''), `the append ratio with and without the watcher (${withWatcher?.note})`);
+  t.match(out, /^push\s+watcher on an idle log, checks every 10 ms\s.*CPU: server [\d.]+%, watcher process [\d.]+% of one core/m, 'the idle watcher\'s CPU');
   const md = readFileSync(markdown, 'utf8');
   t.match(md, /\| test \| implementation \| clients \|/);
   t.match(md, /\| peers \| Message DB /);
