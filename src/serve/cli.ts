@@ -17,7 +17,7 @@ interface ServeFlags {
   retry: number;
   pollInterval: number;
   poolSize: number;
-  wakeups: 'listen' | 'watch' | 'off';
+  wakeups: 'listen' | 'watch' | 'none';
   verbose?: boolean;
 }
 
@@ -42,8 +42,8 @@ export function addServeCommand(prog: Command): void {
     .addOption(new Option('--retry <ms>', 'reconnection delay sent to browsers (retry:)').argParser(int).default(DEFAULTS.retryMs))
     .addOption(new Option('--poll-interval <ms>', 'how often the tail reads the log without a wake-up').argParser(int).default(DEFAULTS.pollIntervalMs))
     .addOption(new Option('--pool-size <n>', 'database connections').argParser(int).default(DEFAULTS.poolSize))
-    .addOption(new Option('--wakeups <mode>', 'listen: for the wake watcher\'s notifications (pg-eventlog wake); watch: poll log_end() here (no watcher, hot standby, PgBouncer); off: poll the log only')
-      .choices(['listen', 'watch', 'off']).default('listen'))
+    .addOption(new Option('--wakeups <mode>', 'listen: for the wake watcher\'s notifications (pg-eventlog wake); watch: poll log_end() here (no watcher, hot standby, PgBouncer); none: poll the log only')
+      .choices(['listen', 'watch', 'none']).default('listen'))
     .option('-v, --verbose', 'log every stream opened and closed to stderr')
     .action(async (flags: ServeFlags) => {
       const token = flags.tokenFile !== undefined ? readFileSync(flags.tokenFile, 'utf8').split(/\r?\n/)[0] : flags.token;
@@ -65,7 +65,7 @@ export function addServeCommand(prog: Command): void {
           retryMs: flags.retry,
           pollIntervalMs: flags.pollInterval,
           poolSize: flags.poolSize,
-          wakeups: flags.wakeups === 'off' ? false : flags.wakeups,
+          wakeups: flags.wakeups === 'none' ? false : flags.wakeups,
           signal: ac.signal,
           log: flags.verbose ? (m) => console.error(`pg-eventlog: ${m}`) : undefined,
         });
