@@ -14,8 +14,6 @@ import { EventEmitter } from 'node:events';
 import type pg from 'pg';
 import { asError, backoffMs, connect, DEFAULT_SCHEMA, isConnectionError, quoteIdent, sleep, wakeChannel } from './retry.ts';
 
-/** How long one wait_for_log_end() call waits on the server before the watcher calls again. */
-const WAIT_MS = 1000;
 
 export { wakeChannel, isConnectionError } from './retry.ts';
 
@@ -35,8 +33,10 @@ export interface WakeWatcherOptions {
   intervalMs?: number;
   /** … once the log has been still for `idleAfterMs` (default 10 ms). */
   idleIntervalMs?: number;
-  /** How long the log must be still before polling slows to `idleIntervalMs` (default 2000 ms). */
+  /** How long the log must be still before checks slow to `idleIntervalMs` (default 2000 ms). */
   idleAfterMs?: number;
+  /** How long one wait_for_log_end() call waits on the server before the watcher calls again (default 1000 ms, at most 60000). */
+  waitMs?: number;
   /** Send NOTIFY on each advance (default true); false: only emit 'advance' in this process. */
   notify?: boolean;
   signal?: AbortSignal;
@@ -117,7 +117,8 @@ export class WakeWatcher extends EventEmitter {
     // One statement per advance: wait_for_log_end() checks on the server every `interval` ms and
     // returns when the end moved (or after a second), and the same statement notifies. Its
     // autocommit transaction commits, and so delivers the notification, as soon as it returns.
-    const wait = `${quoteIdent(this.schema)}.wait_for_log_end($1::bigint, ${WAIT_MS}, $2::int)`;
+    const waitMs = Math.min(60_000, Math.max(0, Math.round(o.waitMs ?? 1000)));
+    const wait = `${quoteIdent(this.schema)}.wait_for_log_end($1::bigint, ${waitMs}, $2::int)`;
     const query = {
       name: `pgel_wake_${notify ? 'notify' : 'watch'}_${this.schema}`,
       text: notify
