@@ -17,6 +17,8 @@
 //   load_stream  p50/p99 of load_stream (snapshot + the events after it) of a 100-event stream in a
 //            log of --stream-events events across --streams streams, in a database of its own
 //            (scripts/lib/bench/load-stream.ts).
+//   serve    the same through `pg-eventlog serve` to --serve-subscribers SSE subscribers, with the
+//            server's RSS (scripts/lib/bench/serve.ts); --skip-serve leaves it out.
 //   push     subscribe() woken by the wake-up watcher: commit-to-subscriber p50/p99, the 32-client
 //            INSERT-path ratio with the watcher running and without, its idle CPU
 //            (scripts/lib/bench/push.ts; --skip-push leaves it out).
@@ -47,6 +49,7 @@ import {
   type ReadCell,
 } from './lib/bench/read.ts';
 import { captureRows, measureCapture } from './lib/bench/capture.ts';
+import { measureServe, type ServeBenchResult } from './lib/bench/serve.ts';
 import { measurePush, pushRows } from './lib/bench/push.ts';
 import { benchDatabase, describeMachine, hasNamedClients, onInterrupt, readSettings, type BenchDatabase } from './lib/bench/setup.ts';
 
@@ -73,6 +76,9 @@ const program = new Command('bench')
   .option('--capture-rows <n>', 'rows of each table of the change-capture rows (default 100000, quick 10000)', positiveInt)
   .option('--compact-revisions <n>', 'superseded revisions for the compaction rows (default 1000000, quick 20000)', positiveInt)
   .option('--skip-capture', 'leave out the change-capture and compaction rows')
+  .option('--serve-subscribers <n>', 'SSE subscribers of the serve row (default 1000, quick 50)', positiveInt)
+  .option('--serve-rate <n>', 'appends per second over all writers in the serve row (default 800: 8 writers at 100/s)', positiveInt)
+  .option('--skip-serve', 'leave out the serve row')
   .option('--skip-push', 'leave out the push-delivery rows (subscribe latency, append ratio with the watcher, idle watcher CPU)')
   .option('--json <file>', 'also write the results as JSON')
   .option('--markdown <file>', 'also write the results as Markdown (e.g. docs/benchmarks.md)')
@@ -101,6 +107,9 @@ interface Options {
   captureRows?: number;
   compactRevisions?: number;
   skipCapture?: boolean;
+  serveSubscribers?: number;
+  serveRate?: number;
+  skipServe?: boolean;
   json?: string;
   markdown?: string;
   asProvided?: boolean;
@@ -109,7 +118,7 @@ interface Options {
 
 /** One line of the result table. */
 export interface Row {
-  test: 'append' | 'copy' | 'read' | 'latency' | 'capture' | 'compact' | 'load_stream' | 'push';
+  test: 'append' | 'copy' | 'read' | 'latency' | 'capture' | 'compact' | 'load_stream' | 'push' | 'serve';
   implementation: string;
   clients: number;
   /** Events per transaction (append, copy), batch size (read, latency). */
@@ -159,6 +168,9 @@ async function main(argv: string[]): Promise<number> {
     streamEvents: o.streamEvents ?? (quick ? 100_000 : 1_000_000),
     streams: o.streams ?? (quick ? 1_000 : 10_000),
     loadStreamSeconds: o.loadStreamSeconds ?? (quick ? 2 : 10),
+    serveSubscribers: o.serveSubscribers ?? (quick ? 50 : 1000),
+    serveRate: o.serveRate ?? 800,
+    skipServe: !!o.skipServe,
   };
   if (settings.streamEvents % settings.streams !== 0 || settings.streamEvents < settings.streams) {
     throw new Error(`--stream-events ${settings.streamEvents} must be a multiple of --streams ${settings.streams}: every stream gets the same number of events`);
@@ -234,6 +246,12 @@ async function main(argv: string[]): Promise<number> {
       log(`latency ${FOLLOWER_LABELS[follower]}: p50 ${fmtMs(r.p50)} ms, p99 ${fmtMs(r.p99)} ms, ${r.appended} appended, ${r.lost} never read${othersNote(others)}`);
     }
 
+    let served: ServeBenchResult | undefined;
+    if (!settings.skipServe) {
+      served = await measureServe(url, { subscribers: settings.serveSubscribers, writers: settings.writers, rate: settings.serveRate, seconds: settings.latencySeconds, log });
+      log(`serve to ${served.subscribers} subscribers: p50 ${fmtMs(served.p50)} ms, p99 ${fmtMs(served.p99)} ms, ${served.delivered} of ${served.expected} delivered, server RSS peak ${served.rssPeakMiB ?? 'n/a'} MiB`);
+    }
+
     const appends = await measureAppends(url, {
       clients: settings.clients,
       eventsPerTx: settings.eventsPerTx,
@@ -303,6 +321,7 @@ async function main(argv: string[]): Promise<number> {
     const rows = [...buildRows(appends, copies, reads, latencies, settings, named, unavailable, copyUnavailable), ...(capture ? captureRows(capture, busy) : [])];
     rows.push(loadStreamRow(loadStream));
     if (push) rows.push(...pushRows(push, { writers: settings.writers, ratePerWriter: 100, appendClients: 32 }, QUIET));
+    if (served) rows.push(serveRow(served, settings.writers, settings.serveRate));
     const elapsed = (Date.now() - t0) / 1000;
     const loadAfter = os.loadavg().map((l) => Math.round(l * 100) / 100);
     const othersCpu = runStart && meter ? CpuMeter.othersShare(runStart, meter.sample()) : null;
@@ -337,7 +356,7 @@ async function main(argv: string[]): Promise<number> {
       peers,
       options: settings,
       rows,
-      raw: { appends, copies, reads, latencies, capture, loadStream, push },
+      raw: { appends, copies, reads, latencies, capture, loadStream, push, served },
     };
     if (o.json) await fs.outputFile(path.resolve(o.json), JSON.stringify(report, null, 2) + '\n');
     if (o.markdown) await writeMarkdown(path.resolve(o.markdown), report);
@@ -491,6 +510,26 @@ function loadStreamRow(r: (LoadStreamResult & { othersCpu: number | null }) | st
       `${r.calls.toLocaleString('en-US')} calls, max ${fmtMs(r.maxMs)} ms`,
       r.serverCpuUsPerCall !== null ? `server CPU ${Math.round(r.serverCpuUsPerCall)} µs/call` : undefined,
       busy(r.othersCpu),
+    ),
+  };
+}
+
+/** The serve row: latency through serve to N subscribers, the server's memory in the note. */
+function serveRow(s: ServeBenchResult, writers: number, rate: number): Row {
+  return {
+    test: 'serve',
+    implementation: `serve → ${s.subscribers} SSE subscribers`,
+    clients: writers,
+    size: s.subscribers,
+    eventsPerSecond: s.appendsPerSecond,
+    ratio: null,
+    baseline: false,
+    p50Ms: s.p50,
+    p99Ms: s.p99,
+    note: joinNotes(
+      `${writers} writers at ${rate}/s`,
+      s.delivered < s.expected ? `MISSING ${s.expected - s.delivered} of ${s.expected} deliveries` : `delivered all ${s.expected}`,
+      `server RSS peak ${s.rssPeakMiB ?? 'n/a'} MiB, ${s.rssMiB ?? 'n/a'} MiB at the end`,
     ),
   };
 }

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { startRelay, streamSink, webhookSink } from './relay/index.ts';
+import { addServeCommand } from './serve/cli.ts';
 import { tailCommand } from './tail/cli.ts';
 import { wakeCommand } from './wake/cli.ts';
 import { DEFAULT_SCHEMA, install, InstallError, oneLine, status, uninstall, upgrade, type InstallOptions } from './install/index.ts';
@@ -138,7 +139,7 @@ Examples:
         process.off('SIGTERM', onSignal);
       }
     });
-
+  addServeCommand(prog);
   prog.addCommand(wakeCommand()).addCommand(tailCommand());
   return prog;
 }

@@ -47,6 +47,8 @@ t.test('bench --quick with tiny sizes prints the whole table', async (t) => {
   t.match(out, /^copy\s+pg-eventlog COPY\s+1\s+5000\s+[\d,]+\s+\d+\.\d\dx/m, 'pg-eventlog COPY has a ratio to the plain COPY');
   t.match(out, /^peers:\s+Message DB \S+ \(npm @eventide\/message-db [\d.]+\), PgQ [\d.]+$/m, 'names the peers and their versions');
   t.match(out, /fsync=/, 'prints the settings');
+  t.match(out, /^serve\s+serve → 50 SSE subscribers\s+8\s+50\s+[\d,]+\s+-?[\d.]+\s+-?[\d.]+\s+8 writers at 800\/s; delivered all \d+; server RSS peak [\d.]+ MiB/m,
+    'the serve row: latency through pg-eventlog serve to 50 SSE subscribers (quick), every delivery made, the server\'s RSS');
 
   const report = JSON.parse(readFileSync(json, 'utf8'));
   const rows = report.rows as JsonRow[];
