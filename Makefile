@@ -8,12 +8,14 @@
 #   make bench   append/read/latency figures beside a plain table, e.g. make bench ARGS="--quick"
 #   make bench-variants  CPU per one-event append, step by step from a bare INSERT to log_event
 #   make stress  producers × events with concurrent consumers, then the loss checks, e.g. make stress ARGS="--producers 4"
+#   make test-reliability  the reliability suite at full size (crash iterations, generated calls, resource bounds),
+#                e.g. make test-reliability ARGS="--iterations 4 --bounds smoke"
 
 # node --import tsx: TypeScript without a build step, and no extra parent process between make
 # and the script (signals such as Ctrl-C reach the script itself, which then cleans up).
 TSX := node --import tsx
 
-.PHONY: start psql seed stop test bench bench-variants stress
+.PHONY: start psql seed stop test bench bench-variants stress test-reliability
 
 start: node_modules/.package-lock.json
 	@$(TSX) scripts/start.ts
@@ -43,6 +45,9 @@ bench-variants: node_modules/.package-lock.json
 
 stress: node_modules/.package-lock.json
 	@$(TSX) scripts/stress.ts $(ARGS)
+
+test-reliability: node_modules/.package-lock.json
+	@$(TSX) scripts/test-reliability.ts $(ARGS)
 
 # npm ci on a fresh clone, and again whenever package-lock.json changes.
 node_modules/.package-lock.json: package-lock.json
