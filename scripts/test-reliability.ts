@@ -36,7 +36,7 @@ await script('test-reliability', async () => {
       RELIABILITY_CRASH_ITERATIONS: String(opts.iterations),
       RELIABILITY_CRASH_LOAD_MS: String(opts.loadMs),
       RELIABILITY_FUZZ_RUNS: String(opts.runs),
-      ...(opts.seed ? { RELIABILITY_FUZZ_SEED: String(opts.seed) } : {}),
+      RELIABILITY_FUZZ_SEED: opts.seed ? String(opts.seed) : 'random',
       RELIABILITY_BOUNDS: opts.bounds,
     };
     const tap = path.join(repoRoot, 'node_modules', '.bin', 'tap');
