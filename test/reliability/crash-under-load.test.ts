@@ -16,7 +16,8 @@
 //     default, off, may deliver a few acknowledged events again: README, Durability);
 //   - every stream's versions are 1..n in log order, streams.version is n, append_to_stream's
 //     expected versions continue from there;
-//   - the log clock is right: an append after the restart orders after everything before it.
+//   - the log clock is right: an append after the restart orders after everything before it;
+//   - an append_to_stream in flight at the crash, repeated with its idempotency key, happens once.
 //
 // The kill point moves from iteration to iteration (a different time into the load; every third
 // one during a CHECKPOINT). RELIABILITY_CRASH_ITERATIONS and RELIABILITY_CRASH_LOAD_MS set the size;
@@ -37,7 +38,14 @@ const PATHS = ['insert', 'copy', 'log_event', 'append_to_stream'] as const;
 type Path = (typeof PATHS)[number];
 
 type TxState = 'unsent' | 'inflight' | 'acked' | 'failed';
-interface Tx { writer: number; path: Path; ids: string[]; state: TxState }
+interface Tx {
+  writer: number;
+  path: Path;
+  ids: string[];
+  state: TxState;
+  /** append_to_stream: the call, to repeat it with its idempotency key after the crash. */
+  retry?: { stream: string; events: string; expected: number; key: string };
+}
 
 interface Totals {
   iterations: number;
@@ -45,6 +53,8 @@ interface Totals {
   ackedEvents: number;
   inflightTx: number;
   inflightCommitted: number;
+  retried: number;
+  retriedCommitted: number;
   redeliveredOff: number;
   consumedBeforeCrash: number;
   modes: Record<CrashMode, number>;
@@ -84,7 +94,7 @@ t.test('crashes under load lose nothing acknowledged, write nothing half, and ev
 
   const txs: Tx[] = [];
   const streamVersions = new Map<string, number>(); // append_to_stream writers' own streams
-  const totals: Totals = { iterations: 0, ackedTx: 0, ackedEvents: 0, inflightTx: 0, inflightCommitted: 0, redeliveredOff: 0, consumedBeforeCrash: 0, modes: { immediate: 0, sigkill: 0 } };
+  const totals: Totals = { iterations: 0, ackedTx: 0, ackedEvents: 0, inflightTx: 0, inflightCommitted: 0, retried: 0, retriedCommitted: 0, redeliveredOff: 0, consumedBeforeCrash: 0, modes: { immediate: 0, sigkill: 0 } };
   // Where each client stands in log order after the previous iteration's drain (an etag; 0 = beginning).
   const clients = {
     'get-off': { kind: 'get' as const, sync: false, start: 0n },
@@ -140,8 +150,9 @@ t.test('crashes under load lose nothing acknowledged, write nothing half, and ev
                 const stream = `own-${w}`;
                 const expected = streamVersions.get(stream) ?? 0;
                 tx.state = 'inflight';
-                const r = await c!.query(`SELECT version FROM eventlog.append_to_stream($1, $2::jsonb, expected_version => $3)`,
-                  [stream, JSON.stringify(tx.ids.map((id) => ({ type: 'crash', payload: { id } }))), expected]);
+                tx.retry = { stream, events: JSON.stringify(tx.ids.map((id) => ({ type: 'crash', payload: { id } }))), expected, key: `key-${tx.ids[0]}` };
+                const r = await c!.query(`SELECT version FROM eventlog.append_to_stream($1, $2::jsonb, expected_version => $3, idempotency_key => $4)`,
+                  [stream, tx.retry.events, expected, tx.retry.key]);
                 streamVersions.set(stream, r.rows[r.rows.length - 1].version);
               } else {
                 // COPY through psql: the \echo runs only after COMMIT returned.
@@ -367,6 +378,24 @@ t.test('crashes under load lose nothing acknowledged, write nothing half, and ev
         t.same(rows.map((r) => r.etag), [fresh.etag], `${name} gets the new event next`);
         await reader.query(`SELECT eventlog.ack_event($1, $2::bigint)`, [name, fresh.etag]);
       }
+      // A writer that lost its reply repeats its append_to_stream with the same idempotency key:
+      // the append happens exactly once, whether or not the first call had committed.
+      const unsure = inflight.filter((x) => x.retry);
+      const retrier = await connect(writerRole.url);
+      for (const x of unsure) {
+        const committed = x.ids.every((id) => present.has(id));
+        const { rows } = await retrier.query<{ id: string }>(
+          `SELECT payload->>'id' AS id FROM eventlog.append_to_stream($1, $2::jsonb, expected_version => $3, idempotency_key => $4)`,
+          [x.retry!.stream, x.retry!.events, x.retry!.expected, x.retry!.key]);
+        t.same(rows.map((r) => r.id), x.ids, `the repeated append_to_stream of ${x.ids[0]} (${committed ? 'committed' : 'lost'} at the crash) returns its events`);
+        const [{ n }] = (await su.query<{ n: number }>(`SELECT count(*)::int AS n FROM eventlog.events WHERE payload->>'id' = ANY ($1)`, [x.ids])).rows;
+        t.equal(n, x.ids.length, `and they are in the log once each`);
+        totals.retried++;
+        if (committed) totals.retriedCommitted++;
+        x.state = 'acked';
+      }
+      await retrier.end();
+      for (const x of unsure) streamVersions.set(x.retry!.stream, x.retry!.expected + x.ids.length);
       await reader.end();
       await su.end();
 
