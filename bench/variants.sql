@@ -51,3 +51,66 @@ BEGIN
     RETURNING *;
 END;
 $$;
+
+-- Variants of the append check trigger (eventlog.tg_events__check_append), for the rows of
+-- make bench-variants that INSERT into eventlog.events itself: before such a run the tool calls
+-- use_check(name), which replaces the trigger function's body with the named one (CREATE OR
+-- REPLACE FUNCTION: the DDL guard allows it, and the triggers stay as they are). 'shipped' is the
+-- body the installed migrations gave it, captured here; the tool puts it back at the end.
+CREATE TABLE eventlog_variants.check_bodies (name text PRIMARY KEY, body text NOT NULL);
+
+INSERT INTO eventlog_variants.check_bodies
+SELECT 'shipped', p.prosrc FROM pg_catalog.pg_proc AS p
+WHERE p.oid = 'eventlog.tg_events__check_append()'::pg_catalog.regprocedure;
+
+-- The floor: a PL/pgSQL row trigger that only sets the position and the etag (no checks, no
+-- stream queue). Not safe; it tells what the trigger call itself costs.
+INSERT INTO eventlog_variants.check_bodies VALUES ('floor', $body$
+BEGIN
+  NEW.tx_order := pg_catalog.pg_current_xact_id()::pg_catalog.text::pg_catalog.int8 OPERATOR(pg_catalog.+) eventlog._clock_offset();
+  NEW.etag := pg_catalog.nextval('eventlog.events_etag_seq'::pg_catalog.regclass);
+  RETURN NEW;
+END;
+$body$);
+
+CREATE FUNCTION eventlog_variants.use_check(name text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+AS $$
+BEGIN
+  EXECUTE pg_catalog.format(
+    'CREATE OR REPLACE FUNCTION eventlog.tg_events__check_append() RETURNS trigger LANGUAGE plpgsql VOLATILE AS %L',
+    (SELECT b.body FROM eventlog_variants.check_bodies AS b WHERE b.name = use_check.name));
+END;
+$$;
+
+-- One expression for the checks, the stream queue and the position, one for the etag: PL/pgSQL
+-- sets up every expression it runs again in each transaction, so fewer expressions per call
+-- should cost less per one-event transaction.
+INSERT INTO eventlog_variants.check_bodies VALUES ('one-expression', $body$
+BEGIN
+  NEW.tx_order := CASE
+    WHEN NOT coalesce(
+           NEW.etag IS NULL
+           AND NEW.tx_order IS NULL
+           AND NEW.version IS NULL
+           AND (pg_catalog.jsonb_typeof(NEW.payload) OPERATOR(pg_catalog.=) 'object'::pg_catalog.text)
+           AND (pg_catalog.jsonb_typeof(NEW.metadata) OPERATOR(pg_catalog.=) 'object'::pg_catalog.text)
+           AND (NEW.event_type OPERATOR(pg_catalog.<>) ''::pg_catalog.text)
+           AND (pg_catalog.length(NEW.event_type) OPERATOR(pg_catalog.<=) 200)
+           AND (NEW.event_type OPERATOR(pg_catalog.!~) '[[:cntrl:]]'::pg_catalog.text)
+           AND (NEW.stream IS NULL
+                OR ((NEW.stream OPERATOR(pg_catalog.<>) ''::pg_catalog.text)
+                    AND (pg_catalog.length(NEW.stream) OPERATOR(pg_catalog.<=) 200)
+                    AND (NEW.stream OPERATOR(pg_catalog.!~) '[[:cntrl:]]'::pg_catalog.text))), false)
+         AND eventlog._refuse_append(NEW) IS NULL THEN NULL::pg_catalog.int8
+    WHEN NEW.stream IS NOT NULL AND pg_catalog.pg_current_xact_id_if_assigned() IS NULL
+         AND pg_catalog.pg_advisory_xact_lock(
+               pg_catalog.hashtextextended('eventlog.streams ' OPERATOR(pg_catalog.||) NEW.stream, 0)) IS NULL
+      THEN NULL::pg_catalog.int8
+    ELSE pg_catalog.pg_current_xact_id()::pg_catalog.text::pg_catalog.int8 OPERATOR(pg_catalog.+) eventlog._clock_offset()
+  END;
+  NEW.etag := pg_catalog.nextval('eventlog.events_etag_seq'::pg_catalog.regclass);
+  RETURN NEW;
+END;
+$body$);

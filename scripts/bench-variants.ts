@@ -1,5 +1,7 @@
 // make bench-variants: where the time of a one-event append goes, step by step from a bare INSERT
-// to log_event (bench/variants.sql), with pgbench at one client count.
+// to log_event (bench/variants.sql), with pgbench at one client count; then the INSERT path with
+// variants of its append check trigger (the body of eventlog.tg_events__check_append replaced
+// before each run, put back at the end). --only picks variants by name (the ceiling always runs).
 //
 // Beside events/s it prints the CPU time the server, pgbench and kernel threads spent per
 // transaction (Linux /proc): on a shared virtual machine, neighbours move events/s by ±10% from
@@ -18,8 +20,12 @@ import { benchDatabase, describeMachine, onInterrupt, type BenchDatabase } from 
 
 const PAYLOAD = `jsonb_build_object('n', :n::integer, 'client', :client_id::integer, 'kind', 'bench', 'note', 'an event appended by pgbench')`;
 
-/** From the ceiling to log_event; each adds one thing to the one before it. */
-const VARIANTS = [
+/**
+ * From the ceiling to log_event, each adding one thing to the one before it; then the INSERT path
+ * into eventlog.events with variants of its append check trigger (bench/variants.sql), each
+ * installed by `setup` before its runs.
+ */
+const ALL_VARIANTS: { name: string; sql: string; setup?: string }[] = [
   { name: 'bare INSERT (ceiling)', sql: `INSERT INTO eventlog_bench.plain_events (payload) VALUES (${PAYLOAD});` },
   { name: '+ (tx_order, etag) index', sql: `INSERT INTO eventlog_bench.ordered_events (payload) VALUES (${PAYLOAD});` },
   { name: 'PL/pgSQL around the bare INSERT, void', sql: `SELECT eventlog_variants.insert_void(${PAYLOAD});` },
@@ -27,17 +33,31 @@ const VARIANTS = [
   { name: '… into eventlog.events, SECURITY DEFINER', sql: `SELECT 1 FROM eventlog_variants.insert_into_events(${PAYLOAD});` },
   { name: '… with SET search_path', sql: `SELECT 1 FROM eventlog_variants.insert_into_events_pinned(${PAYLOAD});` },
   { name: 'log_event', sql: `SELECT 1 FROM eventlog.log_event(${PAYLOAD});` },
+  ...[
+    ['INSERT into eventlog.events, check trigger as shipped', 'shipped'],
+    ['… trigger floor: sets tx_order and etag only (unsafe)', 'floor'],
+    ['… check trigger in one expression plus the etag', 'one-expression'],
+  ].map(([name, body]) => ({
+    name,
+    sql: `INSERT INTO eventlog.events (payload) VALUES (${PAYLOAD});`,
+    setup: `SELECT eventlog_variants.use_check('${body}')`,
+  })),
 ];
 
 const o = new Command('bench-variants')
   .description('CPU per one-event append, from a bare INSERT to log_event, step by step.')
   .option('--clients <n>', 'pgbench clients (default 32)', positiveInt, 32)
+  .option('--only <list>', 'run only the variants whose names contain one of these comma-separated words')
   .option('--rounds <n>', 'runs per variant, alternating the order (default 4)', positiveInt, 4)
   .option('--duration <seconds>', 'seconds per run (default 5)', positiveInt, 5)
   .option('--as-provided', "keep the throwaway cluster's test settings (fsync off) instead of durable defaults")
   .addHelpText('after', '\nThe database: a scratch database on DATABASE_URL\'s server if set, else a throwaway cluster; dropped afterwards.')
   .parse()
-  .opts<{ clients: number; rounds: number; duration: number; asProvided?: boolean }>();
+  .opts<{ clients: number; rounds: number; duration: number; asProvided?: boolean; only?: string }>();
+
+// The ceiling always runs: every ratio is against it.
+const words = o.only?.split(',').map((w) => w.trim()).filter(Boolean);
+const RUN = words ? ALL_VARIANTS.filter((v, i) => i === 0 || words.some((w) => v.name.includes(w))) : ALL_VARIANTS;
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -57,18 +77,20 @@ try {
   // Verifies the clock once, so that no run pays for it.
   await withClient(db.url, (c) => c.query(`SELECT eventlog.log_event('{"warm": true}')`));
   const meter = await CpuMeter.create(db.url, db.cluster.kind === 'local');
-  const files = await Promise.all(VARIANTS.map(async (v, i) => {
+  const files = await Promise.all(RUN.map(async (v, i) => {
     const file = path.join(scripts, `variant-${i}.sql`);
     await fs.writeFile(file, `\\set n random(1, 1000000000)\n${v.sql}\n`);
     return file;
   }));
 
-  const tps = VARIANTS.map(() => [] as number[]);
-  const cpu = VARIANTS.map(() => [] as number[]);
+  const tps = RUN.map(() => [] as number[]);
+  const cpu = RUN.map(() => [] as number[]);
   for (let round = 0; round < o.rounds; round++) {
-    const order = VARIANTS.map((_, i) => i);
+    const order = RUN.map((_, i) => i);
     if (round % 2) order.reverse();
     for (const i of order) {
+      const setup = RUN[i].setup;
+      if (setup) await withClient(db.url, (c) => c.query(setup));
       await withClient(db.url, (c) => c.query('CHECKPOINT')).catch(() => {});
       const before = meter?.sample();
       const r = await runPgbench(db.url, files[i], o.clients, o.duration);
@@ -76,12 +98,13 @@ try {
       tps[i].push(r.tps);
       // Clock ticks (1/100 s on Linux) of our processes, per transaction, in microseconds.
       if (before && after) cpu[i].push(((after.ours - before.ours) * 10_000) / r.transactions);
-      log(`round ${round + 1} ${VARIANTS[i].name}: ${Math.round(r.tps)} events/s${cpu[i].length ? `, ${Math.round(cpu[i].at(-1)!)} µs CPU per event` : ''}`);
+      log(`round ${round + 1} ${RUN[i].name}: ${Math.round(r.tps)} events/s${cpu[i].length ? `, ${Math.round(cpu[i].at(-1)!)} µs CPU per event` : ''}`);
     }
   }
 
+  await withClient(db.url, (c) => c.query(`SELECT eventlog_variants.use_check('shipped')`));
   const machine = await describeMachine(db.url);
-  const rows = VARIANTS.map((v, i) => ({ name: v.name, tps: median(tps[i]), cpu: cpu[i].length ? median(cpu[i]) : null }));
+  const rows = RUN.map((v, i) => ({ name: v.name, tps: median(tps[i]), cpu: cpu[i].length ? median(cpu[i]) : null }));
   console.log(`${machine.postgres}, ${machine.cores} cores; ${o.clients} clients, ${o.rounds} × ${o.duration} s per variant, medians; ${db.settingsNote}`);
   console.log(textTable(rows, [
     { header: 'variant', value: (r) => r.name },

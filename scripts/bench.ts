@@ -12,6 +12,12 @@
 //            get_event('client', n) (n/a until named clients exist) and a plain keyset scan over
 //            a table holding the same rows (the baseline).
 //   latency  commit-to-read p50/p99 for a follower while 8 writers append.
+//   capture  UPDATEs of a tracked table against the untracked one and the advisory-lock design;
+//   compact  compaction of superseded revisions, and its effect on appends (scripts/lib/bench/capture.ts).
+
+//   load_stream  p50/p99 of load_stream (snapshot + the events after it) of a 100-event stream in a
+//            log of --stream-events events across --streams streams, in a database of its own
+//            (scripts/lib/bench/load-stream.ts).
 //
 // Prints one table; --json FILE and --markdown FILE (docs/benchmarks.md) write it down with the
 // machine and the settings. See docs/benchmarks.md for the method and what is fair about it.
@@ -22,6 +28,7 @@ import { $, fs } from 'zx';
 import { repoRoot, withClient } from './lib/database.ts';
 import { APPEND_IMPLEMENTATIONS, APPEND_LABELS, measureAppends, stopChildren, type AppendCell, type AppendImplementation } from './lib/bench/append.ts';
 import { COPY_IMPLEMENTATIONS, COPY_LABELS, measureCopies, writeCopyFile, type CopyCell } from './lib/bench/copy.ts';
+import { measureLoadStreamOrReason, type LoadStreamResult } from './lib/bench/load-stream.ts';
 import { installMessageDb, installPgq, unavailableAppends, type Peer } from './lib/bench/peers.ts';
 import { CpuMeter, measureCalmly } from './lib/bench/cpu.ts';
 import { intList, nonNegative, positiveInt } from './lib/bench/options.ts';
@@ -37,6 +44,7 @@ import {
   type LatencyResult,
   type ReadCell,
 } from './lib/bench/read.ts';
+import { captureRows, measureCapture } from './lib/bench/capture.ts';
 import { benchDatabase, describeMachine, hasNamedClients, onInterrupt, readSettings, type BenchDatabase } from './lib/bench/setup.ts';
 
 const program = new Command('bench')
@@ -54,7 +62,14 @@ const program = new Command('bench')
   .option('--latency-rate <n>', 'appends per second over all latency writers; 0 = flat out', nonNegative, 1000)
   .option('--writers <n>', 'writer connections in the latency runs', positiveInt, 8)
   .option('--poll-ms <ms>', "the latency follower's poll interval when caught up", nonNegative, 5)
+  .option('--stream-events <n>', 'events in the load_stream log, all in streams (default 1000000, quick 100000)', positiveInt)
+  .option('--streams <n>', 'streams they are spread over (default 10000, quick 1000)', positiveInt)
+  .option('--load-stream-seconds <seconds>', 'seconds of load_stream calls (default 10, quick 2)', positiveInt)
+  .option('--skip-load-stream', 'leave out the load_stream row (n/a)')
   .option('--retries <n>', 'measure a figure again (up to n times) when other processes took 10% of the CPU or more meanwhile (default 2, quick 0)', (v) => Math.max(0, Math.floor(Number(v))))
+  .option('--capture-rows <n>', 'rows of each table of the change-capture rows (default 100000, quick 10000)', positiveInt)
+  .option('--compact-revisions <n>', 'superseded revisions for the compaction rows (default 1000000, quick 20000)', positiveInt)
+  .option('--skip-capture', 'leave out the change-capture and compaction rows')
   .option('--json <file>', 'also write the results as JSON')
   .option('--markdown <file>', 'also write the results as Markdown (e.g. docs/benchmarks.md)')
   .option('--as-provided', "keep the throwaway cluster's test settings (fsync off) instead of durable defaults")
@@ -74,7 +89,14 @@ interface Options {
   latencyRate: number;
   writers: number;
   pollMs: number;
+  streamEvents?: number;
+  streams?: number;
+  loadStreamSeconds?: number;
+  skipLoadStream?: boolean;
   retries?: number;
+  captureRows?: number;
+  compactRevisions?: number;
+  skipCapture?: boolean;
   json?: string;
   markdown?: string;
   asProvided?: boolean;
@@ -82,7 +104,7 @@ interface Options {
 
 /** One line of the result table. */
 export interface Row {
-  test: 'append' | 'copy' | 'read' | 'latency';
+  test: 'append' | 'copy' | 'read' | 'latency' | 'capture' | 'compact' | 'load_stream';
   implementation: string;
   clients: number;
   /** Events per transaction (append, copy), batch size (read, latency). */
@@ -127,7 +149,15 @@ async function main(argv: string[]): Promise<number> {
     writers: o.writers,
     pollMs: o.pollMs,
     retries: o.retries ?? (quick ? 0 : 2),
+    captureRows: o.captureRows ?? (quick ? 10_000 : 100_000),
+    compactRevisions: o.compactRevisions ?? (quick ? 20_000 : 1_000_000),
+    streamEvents: o.streamEvents ?? (quick ? 100_000 : 1_000_000),
+    streams: o.streams ?? (quick ? 1_000 : 10_000),
+    loadStreamSeconds: o.loadStreamSeconds ?? (quick ? 2 : 10),
   };
+  if (settings.streamEvents % settings.streams !== 0 || settings.streamEvents < settings.streams) {
+    throw new Error(`--stream-events ${settings.streamEvents} must be a multiple of --streams ${settings.streams}: every stream gets the same number of events`);
+  }
   for (const k of settings.eventsPerTx) if (k !== 1 && k !== 10) throw new Error(`--events-per-tx: only 1 and 10 have pgbench scripts in bench/, not ${k}`);
   const args = argv.slice(2);
   const command = args.length ? `make bench ARGS="${args.join(' ')}"` : 'make bench';
@@ -224,11 +254,47 @@ async function main(argv: string[]): Promise<number> {
       await fs.remove(copyDir);
     }
 
-    const rows = buildRows(appends, copies, reads, latencies, settings, named, unavailable, copyUnavailable);
+    // Change capture and compaction (issue 11), on a scratch database of their own.
+    const capture = o.skipCapture ? undefined : await measureCapture(db.cluster.url, {
+      rows: settings.captureRows, revisions: settings.compactRevisions, duration: settings.duration, rounds: settings.rounds,
+      clients: settings.clients.filter((c) => c === 8 || c === 32).length ? settings.clients.filter((c) => c === 8 || c === 32) : settings.clients,
+      meter, retries: settings.retries, quiet: QUIET, log,
+    });
+
+
+    // load_stream in a database of its own, holding exactly the streams' log the target names.
+    let loadStream: (LoadStreamResult & { othersCpu: number | null }) | string;
+    if (o.skipLoadStream) {
+      loadStream = 'left out (--skip-load-stream)';
+    } else {
+      // The log is built once; only the timed calls are repeated when others disturbed them.
+      let others: number | null = null;
+      // It runs last, after every other figure: a failure (e.g. no right to create a database on
+      // DATABASE_URL's server) shows as n/a with the reason instead of losing the run.
+      const result = await measureLoadStreamOrReason(db.cluster.url, {
+        events: settings.streamEvents, streams: settings.streams, snapshotAt: Math.ceil(settings.streamEvents / settings.streams / 2),
+        seconds: settings.loadStreamSeconds, log,
+        around: async (timed) => {
+          const calmly = await measureCalmly(meter, { ...calm, label: 'load_stream' }, timed);
+          others = calmly.othersCpu;
+          return calmly.result;
+        },
+      });
+      if (typeof result === 'string') {
+        loadStream = result;
+        log(`load_stream: n/a, ${result}`);
+      } else {
+        loadStream = { ...result, othersCpu: others };
+        log(`load_stream: p50 ${fmtMs(result.p50Ms)} ms, p99 ${fmtMs(result.p99Ms)} ms over ${result.calls} calls (log built in ${Math.round(result.setupSeconds)} s)${othersNote(others)}`);
+      }
+    }
+
+    const rows = [...buildRows(appends, copies, reads, latencies, settings, named, unavailable, copyUnavailable), ...(capture ? captureRows(capture, busy) : [])];
+    rows.push(loadStreamRow(loadStream));
     const elapsed = (Date.now() - t0) / 1000;
     const loadAfter = os.loadavg().map((l) => Math.round(l * 100) / 100);
     const othersCpu = runStart && meter ? CpuMeter.othersShare(runStart, meter.sample()) : null;
-    const cellShares = [...appends, ...copies, ...reads, ...latencies].map((c) => c.othersCpu).filter((x): x is number => x !== null);
+    const cellShares = [...appends, ...copies, ...reads, ...latencies, ...(typeof loadStream === 'string' ? [] : [loadStream])].map((c) => c.othersCpu).filter((x): x is number => x !== null);
     const othersCpuMax = cellShares.length ? Math.max(...cellShares) : null;
     const othersLine = othersCpu === null
       ? 'CPU used by other processes: not measured (the server is not a local process of this run)'
@@ -259,7 +325,7 @@ async function main(argv: string[]): Promise<number> {
       peers,
       options: settings,
       rows,
-      raw: { appends, copies, reads, latencies },
+      raw: { appends, copies, reads, latencies, capture, loadStream },
     };
     if (o.json) await fs.outputFile(path.resolve(o.json), JSON.stringify(report, null, 2) + '\n');
     if (o.markdown) await writeMarkdown(path.resolve(o.markdown), report);
@@ -390,6 +456,31 @@ function buildRows(
     });
   }
   return rows;
+}
+
+/** The load_stream line: a 100-event stream's snapshot and the events after it, p50 and p99 of a call. */
+function loadStreamRow(r: (LoadStreamResult & { othersCpu: number | null }) | string): Row {
+  const implementation = 'load_stream (snapshot + events after it)';
+  if (typeof r === 'string') {
+    return { test: 'load_stream', implementation, clients: 1, size: 100, eventsPerSecond: null, ratio: null, baseline: false, note: `n/a: ${r}` };
+  }
+  return {
+    test: 'load_stream',
+    implementation,
+    clients: 1,
+    size: r.eventsPerStream,
+    eventsPerSecond: null,
+    ratio: null,
+    baseline: false,
+    p50Ms: r.p50Ms,
+    p99Ms: r.p99Ms,
+    note: joinNotes(
+      `${r.eventsPerStream}-event streams, snapshot at ${r.snapshotAt}, ${r.rowsPerCall} rows per call; ${r.events.toLocaleString('en-US')} events across ${r.streams.toLocaleString('en-US')} streams`,
+      `${r.calls.toLocaleString('en-US')} calls, max ${fmtMs(r.maxMs)} ms`,
+      r.serverCpuUsPerCall !== null ? `server CPU ${Math.round(r.serverCpuUsPerCall)} µs/call` : undefined,
+      busy(r.othersCpu),
+    ),
+  };
 }
 
 /** "Message DB 1.3.0 (npm …), PgQ 3.5", or the reason one is n/a. */

@@ -1,6 +1,7 @@
 // npx pg-eventlog install|upgrade|status|uninstall: the installer's command line.
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
+import { startRelay, streamSink, webhookSink } from './relay/index.ts';
 import { DEFAULT_SCHEMA, install, InstallError, oneLine, status, uninstall, upgrade, type InstallOptions } from './install/index.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -104,6 +105,36 @@ Examples:
       if (r.rolesDropped.length) console.log(`dropped roles: ${r.rolesDropped.join(', ')}`);
       for (const m of r.membershipsRemoved) console.log(`removed membership: ${m}`);
       for (const k of r.rolesKept) console.log(`kept role ${k.role}: ${k.reason}`);
+    });
+
+  prog.command('relay')
+    .description('read a logical replication slot (pgoutput) and write each committed event as a JSON line to stdout, or POST them to a webhook; a transaction is confirmed to the server only after it was written, so a restart delivers again what a crash left unconfirmed (docs/kafka.md)')
+    .requiredOption('--slot <name>', 'the logical replication slot to read (plug-in pgoutput)')
+    .option('--publication <name>', 'the publication to decode (default: the schema name, as enable_publication() names it)')
+    .option('--create-slot', 'create the slot when it does not exist')
+    .option('--webhook <url>', 'POST each transaction\'s events as application/x-ndjson to this URL instead of writing to stdout; anything but 2xx stops the relay')
+    .addOption(new Option('-d, --database-url <url>', 'postgres:// URL; the role needs REPLICATION (default: DATABASE_URL, then PG* variables)'))
+    .addOption(new Option('-s, --schema <name>', 'schema of the log').default(DEFAULT_SCHEMA))
+    .action(async (flags: { slot: string; publication?: string; createSlot?: boolean; webhook?: string; databaseUrl?: string; schema: string }) => {
+      const abort = new AbortController();
+      const onSignal = () => abort.abort();
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      try {
+        await startRelay({
+          connectionString: flags.databaseUrl ?? process.env.DATABASE_URL,
+          slot: flags.slot,
+          publication: flags.publication ?? flags.schema,
+          schema: flags.schema,
+          createSlot: flags.createSlot,
+          sink: flags.webhook ? webhookSink(flags.webhook) : streamSink(process.stdout),
+          signal: abort.signal,
+          logger: { info: (m) => console.error(`pg-eventlog relay: ${m}`), warn: (m) => console.error(`pg-eventlog relay: warning: ${m}`) },
+        }).done;
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
     });
 
   return prog;

@@ -3,7 +3,9 @@
 //   1. DATABASE_URL, when set: used as it is, never started or stopped.
 //   2. Docker, when `docker info` answers: a container built from Dockerfile.pgtap.
 //   3. Local PostgreSQL binaries: a cluster made with initdb in a temp directory, on a free
-//      loopback port, run as the `postgres` user when we are root.
+//      loopback port, run as the `postgres` user when we are root. PG_EVENTLOG_PG_BIN (or the
+//      `bindir` option) names the directory of initdb/pg_ctl/postgres to use, e.g. another major's
+//      (make test-matrix); otherwise pg_config's, PATH's or the newest /usr/lib/postgresql/N/bin.
 //
 // Throwaway clusters are removed by stop(), and also when the process exits or is interrupted.
 // The persistent cluster behind `make start` keeps its data under .data/ and its URL in .data/url,
@@ -36,6 +38,8 @@ export interface ProvideOptions {
   provider?: ClusterKind;
   /** Print progress to stderr. */
   log?: (message: string) => void;
+  /** For a local cluster: the directory with initdb, pg_ctl and postgres (default: PG_EVENTLOG_PG_BIN, else found). */
+  bindir?: string;
 }
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -61,7 +65,7 @@ export async function provideCluster(options: ProvideOptions = {}): Promise<Clus
     return { kind, url, env: pgEnv(url), stop: async () => {} };
   }
   if (kind === 'docker') return startDocker({ persistent: false, log });
-  return startLocal({ persistent: false, log });
+  return startLocal({ persistent: false, log, bindir: options.bindir });
 }
 
 /**
@@ -179,9 +183,14 @@ export async function waitForPostgres(url: string, attempts = 120): Promise<void
   await retry(attempts, '250ms', () => withClient(url, (c) => c.query('SELECT 1')));
 }
 
-/** Directory with initdb/pg_ctl/postgres: pg_config --bindir, then PATH, then the highest /usr/lib/postgresql/N/bin. */
+/** Directory with initdb/pg_ctl/postgres: PG_EVENTLOG_PG_BIN, pg_config --bindir, then PATH, then the highest /usr/lib/postgresql/N/bin. */
 export async function findPostgresBindir(): Promise<string | undefined> {
   const hasServer = (dir: string) => ['initdb', 'pg_ctl', 'postgres'].every((b) => existsSync(path.join(dir, b)));
+  const forced = process.env.PG_EVENTLOG_PG_BIN;
+  if (forced) {
+    if (!hasServer(forced)) throw new Error(`PG_EVENTLOG_PG_BIN=${forced} has no initdb, pg_ctl and postgres`);
+    return path.resolve(forced);
+  }
   const fromPgConfig = await quiet({ nothrow: true })`pg_config --bindir`;
   if (fromPgConfig.exitCode === 0 && hasServer(fromPgConfig.stdout.trim())) return fromPgConfig.stdout.trim();
   for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
@@ -367,8 +376,8 @@ async function postgresCanUse(dir: string): Promise<boolean> {
   return r.exitCode === 0;
 }
 
-async function startLocal({ persistent, log }: { persistent: boolean; log: (m: string) => void }): Promise<Cluster> {
-  const bindir = await findPostgresBindir();
+async function startLocal({ persistent, log, bindir: given }: { persistent: boolean; log: (m: string) => void; bindir?: string }): Promise<Cluster> {
+  const bindir = given ?? (await findPostgresBindir());
   if (!bindir) {
     throw new Error('No PostgreSQL server binaries found (pg_config --bindir, PATH, /usr/lib/postgresql/*/bin); install postgresql-15 or set DATABASE_URL.');
   }

@@ -10,32 +10,17 @@ SET search_path = pg_catalog, pg_temp
 SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
-  v_after_tx_order bigint := -1;
+  v_after_tx_order bigint;
   v_horizon bigint;
 BEGIN
-  IF get_event.after_etag IS NULL THEN
-    RAISE EXCEPTION 'after_etag must not be NULL'
-      USING ERRCODE = 'null_value_not_allowed',
-            HINT = 'Pass 0 to read from the beginning of the log.';
-  END IF;
-  IF get_event.after_etag < 0 THEN
-    RAISE EXCEPTION 'after_etag must not be negative, got %', get_event.after_etag
-      USING ERRCODE = 'invalid_parameter_value',
-            HINT = 'Pass 0 to read from the beginning of the log, or an etag the log returned.';
-  END IF;
+  -- The etag's position, also for an etag whose event was removed since (compaction); refuses NULL,
+  -- negative etags and etags the log never returned. Defined with removed_positions, later.
+  v_after_tx_order := eventlog._position_of(get_event.after_etag);
+
   IF get_event.max_rows IS NULL OR get_event.max_rows < 1 OR get_event.max_rows > 10000 THEN
     RAISE EXCEPTION 'max_rows must be between 1 and 10000, got %', coalesce(get_event.max_rows::text, 'NULL')
       USING ERRCODE = 'invalid_parameter_value',
             HINT = 'Read in batches of at most 10000 events.';
-  END IF;
-
-  IF get_event.after_etag > 0 THEN
-    SELECT e.tx_order INTO v_after_tx_order FROM eventlog.events AS e WHERE e.etag = get_event.after_etag;
-    IF NOT FOUND THEN
-      RAISE EXCEPTION 'etag % is not in the log', get_event.after_etag
-        USING ERRCODE = 'EL001',
-              HINT = 'Resume after an etag that get_event returned, or from 0. Etags of rolled-back appends never enter the log.';
-    END IF;
   END IF;
 
   v_horizon := coalesce(eventlog._read_horizon(), 9223372036854775807);

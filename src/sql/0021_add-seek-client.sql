@@ -16,27 +16,12 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  v_tx_order bigint := -1;
+  v_tx_order bigint;
 BEGIN
-  IF seek_client.etag IS NULL THEN
-    RAISE EXCEPTION 'etag must not be NULL'
-      USING ERRCODE = 'null_value_not_allowed',
-            HINT = 'Pass an etag from the log, 0 or ''beginning'' for the beginning, or ''end''.';
-  END IF;
-  IF seek_client.etag < 0 THEN
-    RAISE EXCEPTION 'etag must not be negative, got %', seek_client.etag
-      USING ERRCODE = 'invalid_parameter_value',
-            HINT = 'Pass an etag from the log, 0 or ''beginning'' for the beginning, or ''end''.';
-  END IF;
+  -- Any etag the log returned, also one whose event was removed since (compaction); refuses NULL,
+  -- negative etags and etags the log never returned.
+  v_tx_order := eventlog._position_of(seek_client.etag, 'etag');
   PERFORM eventlog._check_client_managed(seek_client.client);
-  IF seek_client.etag > 0 THEN
-    SELECT e.tx_order INTO v_tx_order FROM eventlog.events AS e WHERE e.etag = seek_client.etag;
-    IF NOT FOUND THEN
-      RAISE EXCEPTION 'etag % is not in the log', seek_client.etag
-        USING ERRCODE = 'EL001',
-              HINT = 'Seek to an etag that get_event returned, to a time, or to ''beginning'' or ''end''.';
-    END IF;
-  END IF;
 
   -- What peek_event handed out before no longer counts: after a seek back, acknowledging an etag
   -- of an earlier peek would skip the events the seek is meant to deliver again.

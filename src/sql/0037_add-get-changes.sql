@@ -13,7 +13,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   v_prefix text;
-  v_after_tx_order bigint := -1;
+  v_after_tx_order bigint;
   v_horizon bigint;
 BEGIN
   IF get_changes.tbl IS NULL THEN
@@ -21,16 +21,10 @@ BEGIN
       USING ERRCODE = 'null_value_not_allowed',
             HINT = 'Pass a tracked table; eventlog.tracked_tables lists them.';
   END IF;
-  IF get_changes.after_etag IS NULL THEN
-    RAISE EXCEPTION 'after_etag must not be NULL'
-      USING ERRCODE = 'null_value_not_allowed',
-            HINT = 'Pass 0 to read from the beginning of the log.';
-  END IF;
-  IF get_changes.after_etag < 0 THEN
-    RAISE EXCEPTION 'after_etag must not be negative, got %', get_changes.after_etag
-      USING ERRCODE = 'invalid_parameter_value',
-            HINT = 'Pass 0 to read from the beginning of the log, or an etag the log returned.';
-  END IF;
+  -- As get_event(after_etag): any etag the log returned, also one compacted since;
+  -- refuses NULL, negative etags and etags the log never returned.
+  v_after_tx_order := eventlog._position_of(get_changes.after_etag);
+
   IF get_changes.max_rows IS NULL OR get_changes.max_rows < 1 OR get_changes.max_rows > 10000 THEN
     RAISE EXCEPTION 'max_rows must be between 1 and 10000, got %', coalesce(get_changes.max_rows::text, 'NULL')
       USING ERRCODE = 'invalid_parameter_value',
@@ -42,15 +36,6 @@ BEGIN
     RAISE EXCEPTION 'table % is not tracked', get_changes.tbl
       USING ERRCODE = 'EL042',
             HINT = 'eventlog.tracked_tables lists the tracked tables; track_table starts tracking one.';
-  END IF;
-
-  IF get_changes.after_etag > 0 THEN
-    SELECT e.tx_order INTO v_after_tx_order FROM eventlog.events AS e WHERE e.etag = get_changes.after_etag;
-    IF NOT FOUND THEN
-      RAISE EXCEPTION 'etag % is not in the log', get_changes.after_etag
-        USING ERRCODE = 'EL001',
-              HINT = 'Resume after an etag that get_changes or get_event returned, or from 0.';
-    END IF;
   END IF;
 
   v_horizon := coalesce(eventlog._read_horizon(), 9223372036854775807);

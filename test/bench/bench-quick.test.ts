@@ -22,6 +22,8 @@ t.test('bench --quick with tiny sizes prints the whole table', async (t) => {
   const markdown = path.join(dir, 'benchmarks.md');
   const r = await bench([
     '--quick', '--duration', '1', '--events', '2000', '--copy-events', '5000', '--read-seconds', '1', '--latency-seconds', '1',
+    '--capture-rows', '2000', '--compact-revisions', '10000',
+    '--stream-events', '2000', '--streams', '20', '--load-stream-seconds', '1',
     '--json', json, '--markdown', markdown,
   ]);
   t.equal(r.code, 0, 'exits 0');
@@ -65,6 +67,28 @@ t.test('bench --quick with tiny sizes prints the whole table', async (t) => {
   t.same(copies.map((row) => [row.implementation, row.size, row.baseline]),
     [['plain COPY', 5000, true], ['COPY + (tx_order, etag) index', 5000, false], ['pg-eventlog COPY', 5000, false]]);
   t.ok(copies.every((row) => row.eventsPerSecond! > 0 && (row.baseline || row.ratio! > 0)), 'every COPY figure measured, with a ratio');
+  // Change capture (issue 11): UPDATEs of a tracked table against the untracked one and the
+  // advisory-lock design, at 8 and 32 clients; compaction alone, beside appenders, and its effect on them.
+  const capture = rows.filter((row) => row.test === 'capture');
+  t.same(capture.map((row) => [row.implementation, row.clients, row.baseline]), [8, 32].flatMap((clients) => [
+    ['UPDATE, untracked table', clients, true],
+    ['UPDATE, tracked table (track_table)', clients, false],
+    ['UPDATE, advisory lock to commit + change-log insert', clients, false],
+  ]), 'the capture rows: three implementations at 8 and 32 clients');
+  t.ok(capture.every((row) => row.eventsPerSecond! > 0 && (row.baseline || row.ratio! > 0)), 'every capture figure measured, with a ratio');
+  t.ok(capture.filter((row) => row.implementation === 'UPDATE, tracked table (track_table)').every((row) => /× the advisory-lock design/.test(row.note ?? '')),
+    'the tracked rows name their ratio to the advisory-lock design');
+  const compact = rows.filter((row) => row.test === 'compact');
+  t.same(compact.map((row) => row.implementation),
+    ['compact(), alone', 'compact(), beside 8 log_event clients', 'log_event, compaction idle', 'log_event, compaction running'], 'the compaction rows');
+  t.ok(compact[0].eventsPerSecond! > 0 && /10,000 of 10,000 superseded revisions/.test(compact[0].note ?? ''), `compaction removed every superseded revision (${compact[0].note})`);
+  t.ok(compact[3].eventsPerSecond! > 0 && compact[3].ratio! > 0, 'the appenders beside compaction have a ratio to the appenders alone');
+
+  const loads = rows.filter((row) => row.test === 'load_stream') as (JsonRow & { p50Ms: number | null; p99Ms: number | null })[];
+  t.equal(loads.length, 1, 'one load_stream row');
+  t.ok(loads[0].p50Ms! > 0 && loads[0].p99Ms! >= loads[0].p50Ms!, 'load_stream has a p50 and a p99');
+  t.match(loads[0].note, /^100-event streams, snapshot at 50, 51 rows per call; 2,000 events across 20 streams/, 'on 100-event streams with a snapshot, in the log asked for');
+  t.match(out, /^load_stream\s+load_stream \(snapshot \+ events after it\)\s+1\s+100\s+n\/a\s+\s*\S+\s+[\d.]+\s+[\d.]+/m, 'the table prints its p50 and p99');
   t.equal(report.peers.pgq.reason, null, 'PgQ installed');
   t.equal(report.peers.messageDb.reason, null, 'Message DB installed');
   t.equal(report.machine.cores, os.cpus().length);

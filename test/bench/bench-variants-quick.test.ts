@@ -1,5 +1,6 @@
 // Smoke test of make bench-variants: a tiny run prints every step from the bare INSERT to
-// log_event with its ratio, and the CPU per event where it can measure it.
+// log_event with its ratio, and the CPU per event where it can measure it, then the INSERT path
+// with each variant of its append check trigger.
 import t from 'tap';
 import { run, testCluster } from '../lib/db.ts';
 
@@ -9,7 +10,9 @@ t.test('bench-variants with tiny sizes prints every variant', async (t) => {
   t.equal(r.code, 0, 'exits 0');
   if (r.code !== 0) t.comment(r.stderr.slice(-2000));
   const variants = ['bare INSERT (ceiling)', '+ (tx_order, etag) index', 'PL/pgSQL around the bare INSERT, void', '… returning the row',
-    '… into eventlog.events, SECURITY DEFINER', '… with SET search_path', 'log_event'];
+    '… into eventlog.events, SECURITY DEFINER', '… with SET search_path', 'log_event',
+    'INSERT into eventlog.events, check trigger as shipped', '… trigger floor: sets tx_order and etag only (unsafe)',
+    '… check trigger in one expression plus the etag'];
   for (const name of variants) {
     const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     t.match(r.stdout, new RegExp(`^${escaped}\\s+[\\d,]+\\s+\\d+\\.\\d\\dx\\s+(\\d+|n/a)`, 'm'), `${name}: events/s, ratio, CPU per event`);

@@ -1,0 +1,79 @@
+// CREATE EXTENSION pg_eventlog on its own (no pg_dump needed, so make test-matrix runs it on every
+// major): it installs the log with its roles and DDL guard, refuses a schema eventlog that is not
+// its own and another schema, is left alone by the CLI, updates from an earlier (synthetic)
+// release, and DROP EXTENSION removes the schema and the event trigger but leaves the roles.
+import t from 'tap';
+import { extensionMigrations } from '../../src/install/extension.ts';
+import { install, uninstall } from '../../src/install/index.ts';
+import { defaultMigrationsDir } from '../../src/install/migrations.ts';
+import { extensionCluster, pgtapSuite, syntheticManifest, withDb } from './lib.ts';
+
+const SMOKE = [
+  'test/pgtap/policy/functions-are-commented-pinned-and-not-public.test.sql',
+  'test/pgtap/policy/roles-can-do-their-jobs.test.sql',
+  'test/pgtap/log_event/appends-an-array-in-order.test.sql',
+];
+
+t.test('CREATE EXTENSION pg_eventlog', async (t) => {
+  const total = (await extensionMigrations(defaultMigrationsDir)).length;
+  const ext = await extensionCluster(t, { manifest: await syntheticManifest([{ version: '0.0.1', count: total - 4 }]), packageVersion: '0.1.0' });
+  const version = (c: import('pg').Client) => c.query("SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'pg_eventlog'").then((r) => r.rows);
+
+  await t.test('installs the log, its roles and its DDL guard; the pgTAP smoke passes', async (t) => {
+    const url = await ext.database();
+    await withDb(url, async (c) => {
+      await c.query('CREATE EXTENSION pg_eventlog');
+      t.same(await version(c), [{ extversion: '0.1.0' }]);
+      t.same((await c.query("SELECT rolname FROM pg_catalog.pg_roles WHERE rolname LIKE 'eventlog\\_%' ORDER BY 1")).rows.map((r) => r.rolname),
+        ['eventlog_admin', 'eventlog_reader', 'eventlog_writer'], 'the three roles exist');
+      t.same((await c.query("SELECT evtname FROM pg_catalog.pg_event_trigger")).rows, [{ evtname: 'eventlog_guard' }], 'the DDL guard is there');
+      const [e] = (await c.query(`SELECT etag, version FROM eventlog.log_event('{"a": 1}', 'created', 'order-1')`)).rows;
+      t.same([e.etag, e.version], ['1', 1], 'log_event appends');
+      t.same((await c.query('SELECT eventlog.version() AS v')).rows, [{ v: '0.1.0' }]);
+      t.same((await c.query("SELECT to_regclass('eventlog.migrations') AS m, to_regclass('eventlog.installed_objects') AS i")).rows, [{ m: null, i: null }],
+        'no CLI bookkeeping: pg_extension records the install');
+    });
+    await t.test('the CLI leaves an extension install alone', async (t) => {
+      await t.rejects(install({ databaseUrl: url }), { code: 'FOREIGN_SCHEMA', message: /schema eventlog already exists and is not a pg-eventlog install/ }, 'install refuses');
+      await t.rejects(uninstall({ databaseUrl: url }), { code: 'FOREIGN_SCHEMA' }, 'uninstall refuses');
+      await withDb(url, async (c) => {
+        t.same(await version(c), [{ extversion: '0.1.0' }], 'the extension is untouched');
+        t.same((await c.query("SELECT to_regclass('eventlog.migrations') AS m")).rows, [{ m: null }], 'and no bookkeeping was added');
+      });
+    });
+    await t.test('CREATE EXTENSION … SCHEMA elsewhere is refused', async (t) => {
+      const other = await ext.database();
+      await withDb(other, async (c) => {
+        await c.query('CREATE SCHEMA app');
+        await t.rejects(c.query('CREATE EXTENSION pg_eventlog SCHEMA app'), { message: /must be installed in schema "pg_catalog"/ });
+      });
+    });
+    await t.test('pgTAP smoke', (t) => pgtapSuite(t, url, SMOKE));
+  });
+
+  await t.test('refuses a schema eventlog that is not its own, changing nothing', async (t) => {
+    const url = await ext.database();
+    await withDb(url, async (c) => {
+      await c.query('CREATE SCHEMA eventlog; CREATE TABLE eventlog.mine (x int)');
+      await t.rejects(c.query('CREATE EXTENSION pg_eventlog'), { message: /schema eventlog is not a member of extension "pg_eventlog"|schema "eventlog" already exists/ });
+      t.same((await c.query("SELECT count(*)::int AS n FROM pg_catalog.pg_extension WHERE extname = 'pg_eventlog'")).rows, [{ n: 0 }], 'no extension');
+      t.same((await c.query("SELECT relname FROM pg_catalog.pg_class WHERE relnamespace = 'eventlog'::regnamespace")).rows, [{ relname: 'mine' }], 'the schema holds only its table');
+    });
+  });
+
+  await t.test('updates from 0.0.1 and keeps the events; DROP EXTENSION drops schema and guard, keeps the roles', async (t) => {
+    const url = await ext.database();
+    await withDb(url, async (c) => {
+      await c.query("CREATE EXTENSION pg_eventlog VERSION '0.0.1'");
+      await c.query(`SELECT eventlog.log_event('{"a": 1}', 'created', 'order-1')`);
+      await c.query('ALTER EXTENSION pg_eventlog UPDATE');
+      t.same(await version(c), [{ extversion: '0.1.0' }], 'updated to the default version');
+      t.same((await c.query("SELECT stream, version FROM eventlog.events")).rows, [{ stream: 'order-1', version: 1 }], 'the event written under 0.0.1 is there');
+      t.ok((await c.query("SELECT 1 FROM pg_catalog.pg_class WHERE oid = to_regclass('eventlog.change_cursors')")).rowCount === 1, 'the newer migrations ran');
+      await c.query('DROP EXTENSION pg_eventlog');
+      t.same((await c.query("SELECT count(*)::int AS n FROM pg_catalog.pg_namespace WHERE nspname = 'eventlog'")).rows, [{ n: 0 }], 'schema eventlog is gone');
+      t.same((await c.query('SELECT count(*)::int AS n FROM pg_catalog.pg_event_trigger')).rows, [{ n: 0 }], 'so is the event trigger');
+      t.equal((await c.query("SELECT count(*)::int AS n FROM pg_catalog.pg_roles WHERE rolname LIKE 'eventlog\\_%'")).rows[0].n, 3, 'the roles stay (cluster-wide; drop them yourself)');
+    });
+  });
+});
