@@ -47,6 +47,9 @@ INSERT INTO classes VALUES
   ('eventlog.expire_idempotency_keys(interval)', 'admin'),
   ('eventlog.track_table(regclass,name,boolean)', 'admin'),
   ('eventlog.untrack_table(regclass)', 'admin'),
+  ('eventlog.compact(interval,interval,integer)', 'admin'),
+  ('eventlog.enable_publication(text)', 'admin'),
+  ('eventlog.disable_publication(text)', 'admin'),
   -- track_table's helpers and the capture triggers' functions, granted for the tracking admin
   ('eventlog._check_trackable(regclass,name)', 'admin'),
   ('eventlog._register_tracked_table(regclass,name)', 'admin'),

@@ -132,6 +132,9 @@ SELECT pg_temp.try($$SELECT * FROM eventlog.get_changes('public.shadow_orders', 
 SELECT pg_temp.try($$SELECT eventlog.untrack_table('public.shadow_orders')$$);
 SELECT pg_temp.try($$SELECT * FROM eventlog.forget('shadow-1', ARRAY['n'])$$);
 SELECT pg_temp.try($$SELECT eventlog.expire_idempotency_keys('1 day')$$);
+SELECT pg_temp.try($$SELECT * FROM eventlog.compact('1 day', '1 day')$$);
+SELECT pg_temp.try($$SELECT * FROM eventlog.enable_publication('shadow_publication')$$);
+SELECT pg_temp.try($$SELECT eventlog.disable_publication('shadow_publication')$$);
 RESET ROLE;
 RESET search_path;
 -- pgTAP resolves names with the session's path too: the shadows go before the first assertion.
