@@ -14,12 +14,14 @@
 #                binaries, downloaded once into .cache/), e.g. make test-matrix ARGS="--majors 14,18 --smoke"
 #   make test-packaging  the packaging tests with the whole pgTAP suite on every delivery
 #   make release VERSION=X.Y.Z  freeze the migrations as release X.Y.Z (CONTRIBUTING.md#releasing)
+#   make test-reliability  the reliability suite at full size (crash iterations, generated calls, resource bounds),
+#                e.g. make test-reliability ARGS="--iterations 4 --bounds smoke"
 
 # node --import tsx: TypeScript without a build step, and no extra parent process between make
 # and the script (signals such as Ctrl-C reach the script itself, which then cleans up).
 TSX := node --import tsx
 
-.PHONY: start psql seed stop test bench bench-variants stress install-extension test-matrix test-packaging release
+.PHONY: start psql seed stop test bench bench-variants stress install-extension test-matrix test-packaging release test-reliability
 
 start: node_modules/.package-lock.json
 	@$(TSX) scripts/start.ts
@@ -49,6 +51,9 @@ bench-variants: node_modules/.package-lock.json
 
 stress: node_modules/.package-lock.json
 	@$(TSX) scripts/stress.ts $(ARGS)
+
+test-reliability: node_modules/.package-lock.json
+	@$(TSX) scripts/test-reliability.ts $(ARGS)
 
 # npm ci on a fresh clone, and again whenever package-lock.json changes.
 node_modules/.package-lock.json: package-lock.json
