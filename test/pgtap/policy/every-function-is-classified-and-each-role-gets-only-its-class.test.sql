@@ -29,6 +29,8 @@ INSERT INTO classes VALUES
   ('eventlog.load_snapshot(text)', 'read'),
   ('eventlog.load_stream(text)', 'read'),
   ('eventlog.get_changes(regclass,bigint,integer)', 'read'),
+  ('eventlog.log_end()', 'read'),
+  ('eventlog.wait_for_log_end(bigint,integer,integer)', 'read'),
   ('eventlog.get_event(text,integer,integer,integer)', 'cursor'),
   ('eventlog.peek_event(text,integer,integer,integer)', 'cursor'),
   ('eventlog.ack_event(text,bigint,integer,integer)', 'cursor'),
