@@ -60,6 +60,18 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value',
             HINT = 'Wrap scalars in an object, e.g. {"value": 42}; log_event also takes an array of objects, one event each.';
   END IF;
+  -- An explicit NULL for a NOT NULL column: the error the column's constraint would raise, which
+  -- would come only after this trigger.
+  IF e.metadata IS NULL THEN
+    RAISE EXCEPTION 'metadata must not be NULL'
+      USING ERRCODE = 'not_null_violation', COLUMN = 'metadata',
+            HINT = 'Leave metadata out of the INSERT or COPY column list to get {}, or give a JSON object.';
+  END IF;
+  IF e.event_type IS NULL THEN
+    RAISE EXCEPTION 'event_type must not be NULL'
+      USING ERRCODE = 'not_null_violation', COLUMN = 'event_type',
+            HINT = 'Leave event_type out of the INSERT or COPY column list to get ''event'', or give a name.';
+  END IF;
   IF pg_catalog.jsonb_typeof(e.metadata) <> 'object' THEN
     RAISE EXCEPTION 'metadata % is a JSON %, not an object', pg_catalog.left(e.metadata::text, 100), pg_catalog.jsonb_typeof(e.metadata)
       USING ERRCODE = 'invalid_parameter_value',
@@ -69,9 +81,11 @@ BEGIN
   IF e.stream IS NOT NULL THEN
     PERFORM eventlog._check_name('stream', e.stream);
   END IF;
-  -- Unreachable while the trigger's fast path and the checks above agree; refuse rather than pass.
-  RAISE EXCEPTION 'event refused by the append check, but no rule names why'
-    USING ERRCODE = 'internal_error';
+  -- Reached only by a direct call with a row the append check would let through (the function is
+  -- granted to writers because the trigger runs as the inserting role): refuse the call itself.
+  RAISE EXCEPTION 'the row has nothing to refuse: _refuse_append is called only by the append check trigger'
+    USING ERRCODE = 'invalid_parameter_value',
+          HINT = 'Append with INSERT INTO eventlog.events, COPY or log_event.';
 END;
 $$;
 

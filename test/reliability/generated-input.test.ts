@@ -45,7 +45,6 @@ const internal = (code: string) => /^(XX|58)/.test(code);
 // until it is fixed (then delete its line: the test fails again if it comes back). Reported to the
 // owners of the functions (docs/reliability.md, "Findings").
 const KNOWN_FINDINGS: Record<string, string> = {
-  'eventlog._refuse_append XX000': 'the append check\'s helper, granted to writers, raises internal_error when called directly with a valid row (0025; owned by the append path)',
   'eventlog._check_trackable 42P01': 'track_table\'s helper, granted to eventlog_admin, has no NULL check of its own (0036)',
   'eventlog._register_tracked_table 42P01': 'the same for _register_tracked_table (0036)',
   'eventlog._unregister_tracked_table 42P01': 'the same for _unregister_tracked_table (0036)',
@@ -55,8 +54,6 @@ const KNOWN_FINDINGS: Record<string, string> = {
   'eventlog.expire_idempotency_keys 22008': 'an interval past PostgreSQL\'s timestamp range (178000000 years) is refused by now() - interval with 22008, which the README does not list (0028)',
   'eventlog.compact 22008': 'the same for compact\'s intervals (compaction, merged from capture)',
   'eventlog.seek_client 22003': 'seek_client(client, target text) with a numeric target past bigint (\'9223372036854775808\') is refused with 22003 from the cast, which the README does not list (0021)',
-  'INSERT XX000': 'an explicit NULL metadata passes the append check\'s fast path and _refuse_append, which then raises internal_error instead of the 23502 the README promises (0025; owned by the append path)',
-  'COPY XX000': 'the same through COPY (\\N for metadata)',
 };
 // Refusals that come after a write (the transaction has an id, though the statement undid the
 // write): the same bookkeeping, for the rule "a refusal writes nothing first".
