@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { DEFAULT_SCHEMA, install, InstallError, oneLine, status, uninstall, upgrade, type InstallOptions } from './install/index.ts';
+import { DEFAULT_AHEAD, maintain } from './maintain/index.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -104,6 +105,15 @@ Examples:
       if (r.rolesDropped.length) console.log(`dropped roles: ${r.rolesDropped.join(', ')}`);
       for (const m of r.membershipsRemoved) console.log(`removed membership: ${m}`);
       for (const k of r.rolesKept) console.log(`kept role ${k.role}: ${k.reason}`);
+    });
+
+  withConnectionFlags(prog.command('maintain'))
+    .description('periodic maintenance: create the log\'s partitions ahead of the writers (ensure_partitions); run every few minutes as a member of the admin role')
+    .addOption(new Option('--ahead <n>', 'empty partitions to keep above the current one').default(DEFAULT_AHEAD).argParser((v) => Number.parseInt(v, 10)))
+    .action(async (flags: Flags & { ahead: number }) => {
+      const r = await maintain({ ...toOptions(flags), ahead: flags.ahead });
+      for (const p of r.created) console.log(`created partition ${p.partition} for etags ${p.fromEtag} to ${BigInt(p.toEtag) - 1n}`);
+      if (!r.created.length) console.log(`partitions of ${r.schema}.events are in place; nothing to do`);
     });
 
   return prog;

@@ -1,0 +1,165 @@
+-- Range partitions ahead of the writers (docs/partitions.md). ensure_partitions() creates each one
+-- as a plain table, gives it the guards and the per-partition version index, and attaches it:
+-- ATTACH PARTITION takes SHARE UPDATE EXCLUSIVE on the log, so appends and reads go on, where
+-- CREATE TABLE ... PARTITION OF would take ACCESS EXCLUSIVE and queue everyone behind the oldest
+-- open writer. Attaching also locks and scans the default partition (it must hold no row of the
+-- new range), which is empty while maintenance runs.
+
+-- The name of the range partition that starts at lo: zero-padded, so names sort like ranges.
+CREATE FUNCTION eventlog._partition_name(lo bigint)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+RETURN 'events_' || pg_catalog.lpad(lo::text, 19, '0');
+
+REVOKE EXECUTE ON FUNCTION eventlog._partition_name(bigint) FROM PUBLIC;
+
+COMMENT ON FUNCTION eventlog._partition_name(bigint) IS
+  'Internal: the name of the range partition of eventlog.events that starts at etag lo.';
+
+-- The installer lists what its migrations created in installed_objects, and uninstall refuses to
+-- drop anything else (docs/install.md). Partitions are made later, by maintenance: each one is
+-- recorded with everything that depends on it (its indexes, triggers, constraints, row type).
+-- Nothing to do without the table (an install that predates it).
+CREATE FUNCTION eventlog._record_partition(part regclass)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF pg_catalog.to_regclass('eventlog.installed_objects') IS NULL THEN
+    RETURN;
+  END IF;
+  EXECUTE $q$
+    WITH RECURSIVE closure (classid, objid, objsubid) AS (
+      SELECT 'pg_catalog.pg_class'::pg_catalog.regclass::pg_catalog.oid, $1::pg_catalog.oid, 0
+      UNION
+      SELECT d.classid, d.objid, d.objsubid
+      FROM closure AS c
+      JOIN pg_catalog.pg_depend AS d
+        ON d.refclassid = c.classid AND d.refobjid = c.objid AND (c.objsubid = 0 OR d.refobjsubid = c.objsubid)
+    )
+    INSERT INTO eventlog.installed_objects (object_name)
+    SELECT pg_catalog.concat_ws(' ', i.type, i.identity)
+    FROM closure AS c
+    CROSS JOIN LATERAL pg_catalog.pg_identify_object(c.classid, c.objid, c.objsubid) AS i
+    WHERE i.schema IS DISTINCT FROM 'pg_toast'
+    ON CONFLICT DO NOTHING$q$
+  USING _record_partition.part;
+END;
+$$;
+
+REVOKE EXECUTE ON FUNCTION eventlog._record_partition(regclass) FROM PUBLIC;
+
+COMMENT ON FUNCTION eventlog._record_partition(regclass) IS
+  'Internal: records a partition made by maintenance, and its parts, as created by pg-eventlog (uninstall drops them).';
+
+CREATE FUNCTION eventlog.ensure_partitions(ahead integer DEFAULT 2)
+RETURNS TABLE (partition_name text, from_etag bigint, to_etag bigint)
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  v_size bigint := eventlog._partition_size();
+  v_current bigint;
+  v_block bigint;
+  v_lo bigint;
+  v_name text;
+  v_table text;
+BEGIN
+  IF ensure_partitions.ahead IS NULL THEN
+    RAISE EXCEPTION 'ahead must not be NULL'
+      USING ERRCODE = 'null_value_not_allowed',
+            HINT = 'Pass how many empty partitions to keep above the current one, e.g. 2.';
+  END IF;
+  IF ensure_partitions.ahead < 0 OR ensure_partitions.ahead > 1000 THEN
+    RAISE EXCEPTION 'ahead must be between 0 and 1000, got %', ensure_partitions.ahead
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'A few partitions ahead are enough when maintenance runs every few minutes.';
+  END IF;
+
+  -- One maintenance run at a time; a second waits and then finds the partitions there.
+  PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('eventlog.ensure_partitions', 0));
+
+  v_current := (COALESCE(pg_catalog.pg_sequence_last_value('eventlog.events_etag_seq'::pg_catalog.regclass), 0) + 1) / v_size;
+  v_block := v_current - 1;
+  WHILE v_block < v_current + ensure_partitions.ahead LOOP
+    v_block := v_block + 1;
+    v_lo := v_block * v_size;
+    v_name := eventlog._partition_name(v_lo);
+    CONTINUE WHEN pg_catalog.to_regclass(pg_catalog.format('eventlog.%I', v_name)) IS NOT NULL;
+    v_table := pg_catalog.format('eventlog.%I', v_name);
+    BEGIN
+      EXECUTE pg_catalog.format('CREATE TABLE %s (LIKE eventlog.events)', v_table);
+      EXECUTE pg_catalog.format(
+        'CREATE UNIQUE INDEX %I ON %s (stream, version) WHERE stream IS NOT NULL', v_name || '_stream_version_idx', v_table);
+      PERFORM eventlog._guard_partition(v_table::regclass);
+      EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', v_table,
+        pg_catalog.format('Partition of eventlog.events: etags %s to %s.', v_lo, v_lo + v_size - 1));
+      EXECUTE pg_catalog.format('ALTER TABLE eventlog.events ATTACH PARTITION %s FOR VALUES FROM (%s) TO (%s)',
+        v_table, v_lo, v_lo + v_size);
+      PERFORM eventlog._record_partition(v_table::regclass);
+    EXCEPTION
+      -- The default partition holds events of this range (maintenance did not run in time) or a
+      -- partition attached by hand overlaps it: the range stays where it is.
+      WHEN check_violation OR invalid_object_definition THEN
+        RAISE NOTICE 'range % to % not partitioned: %', v_lo, v_lo + v_size - 1, SQLERRM;
+        CONTINUE;
+    END;
+    partition_name := v_name;
+    from_etag := v_lo;
+    to_etag := v_lo + v_size;
+    RETURN NEXT;
+  END LOOP;
+END;
+$$;
+
+REVOKE EXECUTE ON FUNCTION eventlog.ensure_partitions(integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION eventlog.ensure_partitions(integer) TO eventlog_admin;
+
+COMMENT ON FUNCTION eventlog.ensure_partitions(integer) IS
+  'Creates the range partitions of eventlog.events for the current etag range and ahead more; returns those it created.';
+
+-- The partition size is fixed once a range partition holds an event: the append path decides by
+-- arithmetic in which partition an etag lies. Before that, empty range partitions are dropped and
+-- made again in the new size.
+CREATE FUNCTION eventlog.set_partition_size(size bigint)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  v_part regclass;
+BEGIN
+  IF set_partition_size.size IS NULL OR set_partition_size.size < 16 OR set_partition_size.size > 1000000000000 THEN
+    RAISE EXCEPTION 'size must be between 16 and 1000000000000 etags, got %', coalesce(set_partition_size.size::text, 'NULL')
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'The default, 10000000, suits most logs (docs/partitions.md).';
+  END IF;
+  PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('eventlog.ensure_partitions', 0));
+  LOCK TABLE eventlog.events IN SHARE ROW EXCLUSIVE MODE;
+  IF EXISTS (SELECT 1 FROM eventlog.events AS e JOIN pg_catalog.pg_inherits AS i ON i.inhrelid = e.tableoid
+             WHERE i.inhparent = 'eventlog.events'::regclass AND e.tableoid <> 'eventlog.events_default'::regclass) THEN
+    RAISE EXCEPTION 'the partition size stays %: range partitions of eventlog.events hold events', eventlog._partition_size()
+      USING ERRCODE = 'EL050',
+            DETAIL = pg_catalog.format('Asked for %s.', set_partition_size.size),
+            HINT = 'Set the partition size before the first events are appended.';
+  END IF;
+  FOR v_part IN SELECT i.inhrelid::regclass FROM pg_catalog.pg_inherits AS i
+                WHERE i.inhparent = 'eventlog.events'::regclass AND i.inhrelid <> 'eventlog.events_default'::regclass LOOP
+    EXECUTE pg_catalog.format('DROP TABLE %s', v_part);
+  END LOOP;
+  EXECUTE pg_catalog.format('CREATE OR REPLACE FUNCTION eventlog._partition_size() RETURNS bigint LANGUAGE sql IMMUTABLE PARALLEL SAFE RETURN %s::pg_catalog.int8',
+    set_partition_size.size);
+  PERFORM eventlog.ensure_partitions();
+  RETURN set_partition_size.size;
+END;
+$$;
+
+REVOKE EXECUTE ON FUNCTION eventlog.set_partition_size(bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION eventlog.set_partition_size(bigint) TO eventlog_admin;
+
+COMMENT ON FUNCTION eventlog.set_partition_size(bigint) IS
+  'Sets the etags per range partition of eventlog.events while no range partition holds an event; returns the size.';
+
+SELECT count(*) FROM eventlog.ensure_partitions();
