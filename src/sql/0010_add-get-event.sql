@@ -12,6 +12,7 @@ AS $$
 DECLARE
   v_after_tx_order bigint := -1;
   v_horizon bigint;
+  v_etag_floor bigint;
 BEGIN
   IF get_event.after_etag IS NULL THEN
     RAISE EXCEPTION 'after_etag must not be NULL'
@@ -39,12 +40,16 @@ BEGIN
   END IF;
 
   v_horizon := coalesce(eventlog._read_horizon(), 9223372036854775807);
+  -- Closed etag ranges below this hold only earlier events: runtime pruning leaves their
+  -- partitions out (docs/partitions.md).
+  v_etag_floor := eventlog._etag_floor(v_after_tx_order);
 
   RETURN QUERY
     SELECT e.*
     FROM eventlog.events AS e
     WHERE (e.tx_order, e.etag) > (v_after_tx_order, get_event.after_etag)
       AND e.tx_order < v_horizon
+      AND e.etag >= v_etag_floor
     ORDER BY e.tx_order, e.etag
     LIMIT get_event.max_rows;
 END;

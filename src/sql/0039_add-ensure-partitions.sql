@@ -54,6 +54,115 @@ REVOKE EXECUTE ON FUNCTION eventlog._record_partition(regclass) FROM PUBLIC;
 COMMENT ON FUNCTION eventlog._record_partition(regclass) IS
   'Internal: records a partition made by maintenance, and its parts, as created by pg-eventlog (uninstall drops them).';
 
+-- What tail reads learn from maintenance (docs/partitions.md, "Tail reads do not touch old
+-- partitions"). One row per etag range the sequence has passed. A range is closed once every
+-- transaction that had an id when maintenance saw the sequence past its end has ended: every etag
+-- in it was taken by a transaction that already had its id (a first write takes its id before
+-- its etag, and an event routed to a range the sequence has passed is refused), so nothing can be
+-- added to it any more. Then its highest tx_order is recorded, with the running maximum over it
+-- and every range before it; ranges close in order.
+CREATE TABLE eventlog.partition_ranges (
+  from_etag bigint NOT NULL,
+  to_etag bigint NOT NULL,
+  passed_xmax bigint NOT NULL,
+  max_tx_order bigint,
+  max_tx_order_so_far bigint,
+  CONSTRAINT partition_ranges_pkey PRIMARY KEY (from_etag),
+  CONSTRAINT partition_ranges_bounds CHECK (to_etag > from_etag)
+);
+
+CREATE INDEX partition_ranges_open_idx ON eventlog.partition_ranges (from_etag) WHERE max_tx_order_so_far IS NULL;
+CREATE INDEX partition_ranges_closed_idx ON eventlog.partition_ranges (max_tx_order_so_far, from_etag) WHERE max_tx_order_so_far IS NOT NULL;
+
+GRANT SELECT ON eventlog.partition_ranges TO eventlog_reader, eventlog_admin;
+
+COMMENT ON TABLE eventlog.partition_ranges IS
+  'Etag ranges the sequence has passed, and once closed (nothing can be added any more) their highest tx_order: the bound that keeps tail reads out of old partitions.';
+COMMENT ON COLUMN eventlog.partition_ranges.from_etag IS 'First etag of the range.';
+COMMENT ON COLUMN eventlog.partition_ranges.to_etag IS 'First etag after the range.';
+COMMENT ON COLUMN eventlog.partition_ranges.passed_xmax IS
+  'pg_snapshot_xmax when maintenance saw the sequence past the range: the range closes when the oldest running transaction is at least this.';
+COMMENT ON COLUMN eventlog.partition_ranges.max_tx_order IS
+  'Highest tx_order of the range''s events once closed (-1: none); NULL while open.';
+COMMENT ON COLUMN eventlog.partition_ranges.max_tx_order_so_far IS
+  'Highest tx_order of this and every earlier range once closed; NULL while open.';
+
+-- Records the ranges the sequence has passed and closes those that can be closed, in order.
+-- Called by ensure_partitions().
+CREATE FUNCTION eventlog._close_ranges()
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  v_size bigint := eventlog._partition_size();
+  v_next bigint := COALESCE(pg_catalog.pg_sequence_last_value('eventlog.events_etag_seq'::pg_catalog.regclass), 0) + 1;
+  v_snapshot pg_catalog.pg_snapshot := pg_catalog.pg_current_snapshot();
+  v_from bigint;
+  v_range eventlog.partition_ranges;
+  v_so_far bigint;
+  v_max bigint;
+BEGIN
+  SELECT COALESCE(max(r.to_etag), 0) INTO v_from FROM eventlog.partition_ranges AS r;
+  -- Ranges end at multiples of the size; the first one may be shorter (a size set later).
+  WHILE (v_from / v_size + 1) * v_size <= v_next - 1 LOOP
+    INSERT INTO eventlog.partition_ranges (from_etag, to_etag, passed_xmax)
+    VALUES (v_from, (v_from / v_size + 1) * v_size, pg_catalog.pg_snapshot_xmax(v_snapshot)::text::bigint);
+    v_from := (v_from / v_size + 1) * v_size;
+  END LOOP;
+
+  SELECT COALESCE(max(r.max_tx_order_so_far), -1) INTO v_so_far FROM eventlog.partition_ranges AS r;
+  FOR v_range IN
+    SELECT * FROM eventlog.partition_ranges AS r WHERE r.max_tx_order_so_far IS NULL ORDER BY r.from_etag
+  LOOP
+    EXIT WHEN v_range.passed_xmax > pg_catalog.pg_snapshot_xmin(v_snapshot)::text::bigint;
+    SELECT max(e.tx_order) INTO v_max FROM eventlog.events AS e
+    WHERE e.etag >= v_range.from_etag AND e.etag < v_range.to_etag;
+    v_so_far := greatest(v_so_far, COALESCE(v_max, -1));
+    UPDATE eventlog.partition_ranges AS r
+    SET max_tx_order = COALESCE(v_max, -1), max_tx_order_so_far = v_so_far
+    WHERE r.from_etag = v_range.from_etag;
+  END LOOP;
+END;
+$$;
+
+REVOKE EXECUTE ON FUNCTION eventlog._close_ranges() FROM PUBLIC;
+
+COMMENT ON FUNCTION eventlog._close_ranges() IS
+  'Internal: records the etag ranges the sequence has passed and closes those no transaction can still add to.';
+
+-- The lowest etag a read after position after_tx_order needs: the start of the first range that
+-- is open or holds an event at or after that position. Everything below it is in closed ranges
+-- whose events all come before the position, so a read adds etag >= this and runtime pruning
+-- leaves their partitions out. PL/pgSQL, so that its two lookups keep their plans per session.
+CREATE FUNCTION eventlog._etag_floor(after_tx_order bigint)
+RETURNS bigint
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  v_floor bigint;
+BEGIN
+  SELECT r.from_etag INTO v_floor FROM eventlog.partition_ranges AS r
+  WHERE r.max_tx_order_so_far IS NOT NULL AND r.max_tx_order_so_far >= _etag_floor.after_tx_order
+  ORDER BY r.max_tx_order_so_far, r.from_etag LIMIT 1;
+  IF v_floor IS NULL THEN
+    SELECT r.from_etag INTO v_floor FROM eventlog.partition_ranges AS r
+    WHERE r.max_tx_order_so_far IS NULL ORDER BY r.from_etag LIMIT 1;
+  END IF;
+  IF v_floor IS NULL THEN
+    SELECT max(r.to_etag) INTO v_floor FROM eventlog.partition_ranges AS r;
+  END IF;
+  RETURN COALESCE(v_floor, 0);
+END;
+$$;
+
+REVOKE EXECUTE ON FUNCTION eventlog._etag_floor(bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION eventlog._etag_floor(bigint) TO eventlog_reader, eventlog_admin;
+
+COMMENT ON FUNCTION eventlog._etag_floor(bigint) IS
+  'Internal: the lowest etag a read after the position after_tx_order can need (closed ranges below it hold only earlier events).';
+
 CREATE FUNCTION eventlog.ensure_partitions(ahead integer DEFAULT 2)
 RETURNS TABLE (partition_name text, from_etag bigint, to_etag bigint)
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -111,6 +220,8 @@ BEGIN
     to_etag := v_lo + v_size;
     RETURN NEXT;
   END LOOP;
+
+  PERFORM eventlog._close_ranges();
 END;
 $$;
 
@@ -118,7 +229,7 @@ REVOKE EXECUTE ON FUNCTION eventlog.ensure_partitions(integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION eventlog.ensure_partitions(integer) TO eventlog_admin;
 
 COMMENT ON FUNCTION eventlog.ensure_partitions(integer) IS
-  'Creates the range partitions of eventlog.events for the current etag range and ahead more; returns those it created.';
+  'Creates the range partitions of eventlog.events for the current etag range and ahead more, and closes passed ranges; returns the partitions it created.';
 
 -- The partition size is fixed once a range partition holds an event: the append path decides by
 -- arithmetic in which partition an etag lies. Before that, empty range partitions are dropped and
