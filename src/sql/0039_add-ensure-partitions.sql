@@ -115,7 +115,10 @@ BEGIN
   FOR v_range IN
     SELECT * FROM eventlog.partition_ranges AS r WHERE r.max_tx_order_so_far IS NULL ORDER BY r.from_etag
   LOOP
-    EXIT WHEN v_range.passed_xmax > pg_catalog.pg_snapshot_xmin(v_snapshot)::text::bigint;
+    -- A passed_xmax beyond this cluster's next transaction id came from the cluster a dump was
+    -- taken from: a restore brings only committed events, so the range is final.
+    EXIT WHEN v_range.passed_xmax > pg_catalog.pg_snapshot_xmin(v_snapshot)::text::bigint
+          AND v_range.passed_xmax <= pg_catalog.pg_snapshot_xmax(v_snapshot)::text::bigint;
     SELECT max(e.tx_order) INTO v_max FROM eventlog.events AS e
     WHERE e.etag >= v_range.from_etag AND e.etag < v_range.to_etag;
     v_so_far := greatest(v_so_far, COALESCE(v_max, -1));
