@@ -32,13 +32,19 @@ BEGIN
 
   IF get_event.after_etag > 0 THEN
     SELECT e.tx_order INTO v_after_tx_order FROM eventlog.events AS e WHERE e.etag = get_event.after_etag;
-    IF NOT FOUND THEN
+    -- An etag in an archived range: EL051, or with eventlog.skip_archived on, the beginning of
+    -- what the log still holds (docs/partitions.md).
+    IF NOT FOUND AND eventlog._check_archived(get_event.after_etag, NULL, false) THEN
+      v_after_tx_order := -1;
+    ELSIF NOT FOUND THEN
       RAISE EXCEPTION 'etag % is not in the log', get_event.after_etag
         USING ERRCODE = 'EL001',
               HINT = 'Resume after an etag that get_event returned, or from 0. Etags of rolled-back appends never enter the log.';
     END IF;
   END IF;
 
+  -- A position before an archived event: EL051 unless eventlog.skip_archived is on.
+  PERFORM eventlog._check_archived(get_event.after_etag, v_after_tx_order, true);
   v_horizon := coalesce(eventlog._read_horizon(), 9223372036854775807);
   -- Closed etag ranges below this hold only earlier events: runtime pruning leaves their
   -- partitions out (docs/partitions.md).

@@ -173,6 +173,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   v_size bigint := eventlog._partition_size();
+  v_next bigint;
   v_current bigint;
   v_block bigint;
   v_lo bigint;
@@ -193,7 +194,8 @@ BEGIN
   -- One maintenance run at a time; a second waits and then finds the partitions there.
   PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('eventlog.ensure_partitions', 0));
 
-  v_current := (COALESCE(pg_catalog.pg_sequence_last_value('eventlog.events_etag_seq'::pg_catalog.regclass), 0) + 1) / v_size;
+  v_next := COALESCE(pg_catalog.pg_sequence_last_value('eventlog.events_etag_seq'::pg_catalog.regclass), 0) + 1;
+  v_current := v_next / v_size;
   v_block := v_current - 1;
   WHILE v_block < v_current + ensure_partitions.ahead LOOP
     v_block := v_block + 1;
@@ -202,6 +204,15 @@ BEGIN
     CONTINUE WHEN pg_catalog.to_regclass(pg_catalog.format('eventlog.%I', v_name)) IS NOT NULL;
     v_table := pg_catalog.format('eventlog.%I', v_name);
     BEGIN
+      -- A range writers may be routing to the default partition right now (maintenance fell
+      -- behind): an INSERT looks the partitions up when it starts, and one that started before
+      -- this ATTACH commits would route the range's events to the default partition, whose new
+      -- constraint refuses them (23514). So new appends wait for this transaction, and it for
+      -- the open ones (for at most lock_timeout 2 s; then the range stays in the default partition).
+      IF v_lo < v_next + LEAST(v_size / 8, 10000) + v_size THEN
+        PERFORM pg_catalog.set_config('lock_timeout', '2s', true);
+        LOCK TABLE eventlog.events IN SHARE ROW EXCLUSIVE MODE;
+      END IF;
       EXECUTE pg_catalog.format('CREATE TABLE %s (LIKE eventlog.events)', v_table);
       EXECUTE pg_catalog.format(
         'CREATE UNIQUE INDEX %I ON %s (stream, version) WHERE stream IS NOT NULL', v_name || '_stream_version_idx', v_table);
@@ -214,7 +225,7 @@ BEGIN
     EXCEPTION
       -- The default partition holds events of this range (maintenance did not run in time) or a
       -- partition attached by hand overlaps it: the range stays where it is.
-      WHEN check_violation OR invalid_object_definition THEN
+      WHEN check_violation OR invalid_object_definition OR lock_not_available THEN
         RAISE NOTICE 'range % to % not partitioned: %', v_lo, v_lo + v_size - 1, SQLERRM;
         CONTINUE;
     END;
