@@ -7,13 +7,14 @@
 #   make test    every test (TypeScript and pgTAP) on a throwaway database
 #   make bench   append/read/latency figures beside a plain table, e.g. make bench ARGS="--quick"
 #   make bench-variants  CPU per one-event append, step by step from a bare INSERT to log_event
+#   make bench-partitions  the partitioned log's curve: append rate, tail reads, disk, maintenance times, e.g. ARGS="--sizes 1000000,10000000"
 #   make stress  producers × events with concurrent consumers, then the loss checks, e.g. make stress ARGS="--producers 4"
 
 # node --import tsx: TypeScript without a build step, and no extra parent process between make
 # and the script (signals such as Ctrl-C reach the script itself, which then cleans up).
 TSX := node --import tsx
 
-.PHONY: start psql seed stop test bench bench-variants stress
+.PHONY: start psql seed stop test bench bench-variants bench-partitions stress
 
 start: node_modules/.package-lock.json
 	@$(TSX) scripts/start.ts
@@ -40,6 +41,9 @@ bench: node_modules/.package-lock.json
 
 bench-variants: node_modules/.package-lock.json
 	@$(TSX) scripts/bench-variants.ts $(ARGS)
+
+bench-partitions: node_modules/.package-lock.json
+	@$(TSX) scripts/bench-partitions.ts $(ARGS)
 
 stress: node_modules/.package-lock.json
 	@$(TSX) scripts/stress.ts $(ARGS)
