@@ -2,7 +2,7 @@
 -- partition's never is); both it and reattach_partitions are for eventlog_admin only. Archiving
 -- itself, with real transactions closing ranges, is in test/partitions/detach-and-reattach-partitions.
 BEGIN;
-SELECT plan(6);
+SELECT plan(5);
 SELECT eventlog_test.reset();
 SELECT eventlog.set_partition_size(100);
 SELECT count(*) FROM (SELECT eventlog.log_event('{"n": 1}') FROM generate_series(1, 150)) AS x;
@@ -14,7 +14,6 @@ SELECT throws_ok(
   format('SELECT * FROM eventlog.detach_partitions(%s)', (pg_sequence_last_value('eventlog.events_etag_seq') / 100 + 1) * 100),
   'EL052', NULL,
   'archiving up to the end of the current partition is refused: its range is not closed');
-SELECT is((SELECT count(*) FROM eventlog.archived_ranges), 0::bigint, 'and nothing was archived');
 SELECT ok(NOT has_function_privilege('eventlog_reader', 'eventlog.detach_partitions(bigint)', 'EXECUTE')
           AND NOT has_function_privilege('eventlog_writer', 'eventlog.detach_partitions(bigint)', 'EXECUTE')
           AND has_function_privilege('eventlog_admin', 'eventlog.detach_partitions(bigint)', 'EXECUTE'),
