@@ -7,6 +7,7 @@
 #   make test    every test (TypeScript and pgTAP) on a throwaway database
 #   make bench   append/read/latency figures beside a plain table, e.g. make bench ARGS="--quick"
 #   make bench-variants  CPU per one-event append, step by step from a bare INSERT to log_event
+#   make bench-partitions  the partitioned log's curve: append rate, tail reads, disk, maintenance times, e.g. ARGS="--sizes 1000000,10000000"
 #   make stress  producers × events with concurrent consumers, then the loss checks, e.g. make stress ARGS="--producers 4"
 #   make install-extension  npm run build, then copy pg_eventlog.control and pg_eventlog--*.sql into
 #                $(pg_config --sharedir)/extension (PG_CONFIG=/path/to/pg_config for another installation)
@@ -21,7 +22,7 @@
 # and the script (signals such as Ctrl-C reach the script itself, which then cleans up).
 TSX := node --import tsx
 
-.PHONY: start psql seed stop test bench bench-variants stress install-extension test-matrix test-packaging release test-reliability
+.PHONY: start psql seed stop test bench bench-variants bench-partitions stress install-extension test-matrix test-packaging release test-reliability
 
 start: node_modules/.package-lock.json
 	@$(TSX) scripts/start.ts
@@ -48,6 +49,9 @@ bench: node_modules/.package-lock.json
 
 bench-variants: node_modules/.package-lock.json
 	@$(TSX) scripts/bench-variants.ts $(ARGS)
+
+bench-partitions: node_modules/.package-lock.json
+	@$(TSX) scripts/bench-partitions.ts $(ARGS)
 
 stress: node_modules/.package-lock.json
 	@$(TSX) scripts/stress.ts $(ARGS)

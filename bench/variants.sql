@@ -66,9 +66,17 @@ WHERE p.oid = 'eventlog.tg_events__check_append()'::pg_catalog.regprocedure;
 -- The floor: a PL/pgSQL row trigger that only sets the position and the etag (no checks, no
 -- stream queue). Not safe; it tells what the trigger call itself costs.
 INSERT INTO eventlog_variants.check_bodies VALUES ('floor', $body$
+DECLARE
+  v_etag bigint;
 BEGIN
   NEW.tx_order := pg_catalog.pg_current_xact_id()::pg_catalog.text::pg_catalog.int8 OPERATOR(pg_catalog.+) eventlog._clock_offset();
-  NEW.etag := pg_catalog.nextval('eventlog.events_etag_seq'::pg_catalog.regclass);
+  -- The etag inside the range the column default's guess routed the row to, as shipped.
+  v_etag := pg_catalog.nextval('eventlog.events_etag_seq'::pg_catalog.regclass);
+  IF (v_etag OPERATOR(pg_catalog./) eventlog._partition_size())
+     OPERATOR(pg_catalog.<>) (NEW.etag OPERATOR(pg_catalog./) eventlog._partition_size()) THEN
+    v_etag := eventlog._etag_in_range(NEW.etag, v_etag);
+  END IF;
+  NEW.etag := v_etag;
   RETURN NEW;
 END;
 $body$);
@@ -88,10 +96,13 @@ $$;
 -- sets up every expression it runs again in each transaction, so fewer expressions per call
 -- should cost less per one-event transaction.
 INSERT INTO eventlog_variants.check_bodies VALUES ('one-expression', $body$
+DECLARE
+  v_etag bigint;
 BEGIN
   NEW.tx_order := CASE
     WHEN NOT coalesce(
-           NEW.etag IS NULL
+           ((NEW.etag OPERATOR(pg_catalog.%) eventlog._partition_size())
+             OPERATOR(pg_catalog.=) (eventlog._partition_size() OPERATOR(pg_catalog.-) 1::pg_catalog.int8))
            AND NEW.tx_order IS NULL
            AND NEW.version IS NULL
            AND (pg_catalog.jsonb_typeof(NEW.payload) OPERATOR(pg_catalog.=) 'object'::pg_catalog.text)
@@ -110,7 +121,13 @@ BEGIN
       THEN NULL::pg_catalog.int8
     ELSE pg_catalog.pg_current_xact_id()::pg_catalog.text::pg_catalog.int8 OPERATOR(pg_catalog.+) eventlog._clock_offset()
   END;
-  NEW.etag := pg_catalog.nextval('eventlog.events_etag_seq'::pg_catalog.regclass);
+  -- The etag inside the range the column default's guess routed the row to, as shipped.
+  v_etag := pg_catalog.nextval('eventlog.events_etag_seq'::pg_catalog.regclass);
+  IF (v_etag OPERATOR(pg_catalog./) eventlog._partition_size())
+     OPERATOR(pg_catalog.<>) (NEW.etag OPERATOR(pg_catalog./) eventlog._partition_size()) THEN
+    v_etag := eventlog._etag_in_range(NEW.etag, v_etag);
+  END IF;
+  NEW.etag := v_etag;
   RETURN NEW;
 END;
 $body$);

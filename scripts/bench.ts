@@ -52,6 +52,7 @@ import { captureRows, measureCapture } from './lib/bench/capture.ts';
 import { measureServe, type ServeBenchResult } from './lib/bench/serve.ts';
 import { measurePush, pushRows } from './lib/bench/push.ts';
 import { benchDatabase, describeMachine, hasNamedClients, onInterrupt, readSettings, type BenchDatabase } from './lib/bench/setup.ts';
+import { partitionSection } from './lib/bench/partitions.ts';
 
 const program = new Command('bench')
   .description('Append, read and latency benchmarks of pg-eventlog against a plain table, in one run.')
@@ -83,9 +84,13 @@ const program = new Command('bench')
   .option('--json <file>', 'also write the results as JSON')
   .option('--markdown <file>', 'also write the results as Markdown (e.g. docs/benchmarks.md)')
   .option('--as-provided', "keep the throwaway cluster's test settings (fsync off) instead of durable defaults")
+  .option('--partition-sizes <list>', 'log sizes of the partitioned-log curve, in a database of its own (default 1000000,10000000, quick 20000)', intList)
+  .option('--skip-partitions', 'leave out the partitioned-log curve')
   .addHelpText('after', '\nThe database: a scratch database on DATABASE_URL\'s server if set, else a throwaway cluster; dropped afterwards.');
 
 interface Options {
+  partitionSizes?: number[];
+  skipPartitions?: boolean;
   quick?: boolean;
   duration?: number;
   rounds?: number;
@@ -358,6 +363,8 @@ async function main(argv: string[]): Promise<number> {
       rows,
       raw: { appends, copies, reads, latencies, capture, loadStream, push, served },
     };
+    // The partitioned log's curve (issue 12), in a scratch database of its own.
+    if (!o.skipPartitions) await partitionSection({ quick, sizes: o.partitionSizes, clients: 32, asProvided: o.asProvided, log });
     if (o.json) await fs.outputFile(path.resolve(o.json), JSON.stringify(report, null, 2) + '\n');
     if (o.markdown) await writeMarkdown(path.resolve(o.markdown), report);
     return 0;

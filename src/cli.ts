@@ -6,6 +6,7 @@ import { addServeCommand } from './serve/cli.ts';
 import { tailCommand } from './tail/cli.ts';
 import { wakeCommand } from './wake/cli.ts';
 import { DEFAULT_SCHEMA, install, InstallError, oneLine, status, uninstall, upgrade, type InstallOptions } from './install/index.ts';
+import { DEFAULT_AHEAD, maintain } from './maintain/index.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -141,6 +142,15 @@ Examples:
     });
   addServeCommand(prog);
   prog.addCommand(wakeCommand()).addCommand(tailCommand());
+  withConnectionFlags(prog.command('maintain'))
+    .description('periodic maintenance: create the log\'s partitions ahead of the writers (ensure_partitions); run every few minutes as a member of the admin role')
+    .addOption(new Option('--ahead <n>', 'empty partitions to keep above the current one').default(DEFAULT_AHEAD).argParser((v) => Number.parseInt(v, 10)))
+    .action(async (flags: Flags & { ahead: number }) => {
+      const r = await maintain({ ...toOptions(flags), ahead: flags.ahead });
+      for (const p of r.created) console.log(`created partition ${p.partition} for etags ${p.fromEtag} to ${BigInt(p.toEtag) - 1n}`);
+      if (!r.created.length) console.log(`partitions of ${r.schema}.events are in place; nothing to do`);
+    });
+
   return prog;
 }
 

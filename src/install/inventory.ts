@@ -21,7 +21,7 @@ export const INVENTORY_TABLE = 'installed_objects';
 export interface SchemaObject {
   /** `<type> <identity>` from pg_identify_object, e.g. `table eventlog.events`. */
   name: string;
-  /** Names of the objects this one is an automatic, internal or extension part of (an index: its table; a column's constraint: the table). */
+  /** Names of the objects this one is an automatic, internal, extension or partition part of (an index: its table; a column's constraint: the table; an index of a partition: the partitioned index). */
   partOf: string[];
 }
 
@@ -57,7 +57,7 @@ SELECT ${nameOf('c')} AS name,
     FROM (SELECT d.refclassid AS classid, d.refobjid AS objid, 0 AS objsubid
           FROM pg_catalog.pg_depend AS d
           WHERE d.classid = c.classid AND d.objid = c.objid AND d.objsubid = c.objsubid
-            AND d.deptype IN ('a', 'i', 'e')) AS o
+            AND d.deptype IN ('a', 'i', 'e', 'P')) AS o
   ) AS part_of
 FROM closure AS c
 WHERE c.classid <> 'pg_catalog.pg_namespace'::pg_catalog.regclass

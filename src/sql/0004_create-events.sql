@@ -4,6 +4,11 @@
 -- the trigger that make every path equal are added with the INSERT path (0025). payload has no NOT
 -- NULL here because that check refuses NULL with the same error as log_event (22004), and a NOT
 -- NULL constraint would answer first with another (23502).
+--
+-- Partitioned by etag range (docs/partitions.md): range partitions of _partition_size() etags,
+-- aligned to multiples of it, created ahead of the writers by ensure_partitions(), and a default
+-- partition for any etag whose range partition does not exist, so that an append never fails
+-- because maintenance has not run.
 CREATE TABLE eventlog.events (
   etag bigint NOT NULL,
   tx_order bigint NOT NULL,
@@ -14,7 +19,7 @@ CREATE TABLE eventlog.events (
   payload jsonb,
   metadata jsonb NOT NULL DEFAULT '{}',
   CONSTRAINT events_pkey PRIMARY KEY (etag)
-);
+) PARTITION BY RANGE (etag);
 
 -- etag comes from this sequence, taken by the append check trigger (0025) after the trigger has
 -- queued a stream append: an identity default would be taken before, and nextval() gives the
@@ -27,10 +32,61 @@ GRANT USAGE ON SEQUENCE eventlog.events_etag_seq TO eventlog_writer, eventlog_ad
 COMMENT ON SEQUENCE eventlog.events_etag_seq IS
   'Source of etags; the append check trigger takes the next value for every new event.';
 
+-- The size of every range partition, in etags. A SQL-standard body holding the size as a
+-- constant, without SET search_path (a function with SET clauses is never inlined), so that the
+-- planner inlines it into the column default below and the append check trigger; the only name in
+-- it is a type, qualified. set_partition_size() writes it again (while no range partition holds
+-- an event). Changing it invalidates the plans it was inlined into.
+CREATE FUNCTION eventlog._partition_size()
+RETURNS bigint
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN 10000000::pg_catalog.int8;
+
+REVOKE EXECUTE ON FUNCTION eventlog._partition_size() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION eventlog._partition_size() TO eventlog_writer, eventlog_reader, eventlog_admin;
+
+COMMENT ON FUNCTION eventlog._partition_size() IS
+  'Etags per range partition of eventlog.events (default 10,000,000); inlined into appends, rewritten by set_partition_size().';
+
+-- The etag that routes a new event to its partition, before the append check trigger gives it its
+-- real etag: PostgreSQL routes a row before the partition's BEFORE ROW triggers run, and a
+-- trigger may not move it to another partition. It only reads the sequence (no nextval(): that
+-- can give the transaction its id, and a stream append must take its id only after it queued on
+-- the stream, docs/partitions.md) and names the last etag of the range the next value falls in,
+-- or of the next range when the next value is within least(size / 8, 10000) of its end (the
+-- trigger then skips to it): the range of next value + that margin, so the sequence is read once. Every guess has the form lo + size - 1; the trigger refuses any other
+-- given etag. Inlined into the default like _partition_size(), for the same reason without SET
+-- search_path, every name qualified.
+CREATE FUNCTION eventlog._etag_guess()
+RETURNS bigint
+LANGUAGE sql VOLATILE
+RETURN ((COALESCE(pg_catalog.pg_sequence_last_value('eventlog.events_etag_seq'::pg_catalog.regclass), 0::pg_catalog.int8)
+          OPERATOR(pg_catalog.+) 1::pg_catalog.int8
+          OPERATOR(pg_catalog.+) LEAST(eventlog._partition_size() OPERATOR(pg_catalog./) 8::pg_catalog.int8, 10000::pg_catalog.int8))
+         OPERATOR(pg_catalog./) eventlog._partition_size() OPERATOR(pg_catalog.+) 1::pg_catalog.int8)
+       OPERATOR(pg_catalog.*) eventlog._partition_size() OPERATOR(pg_catalog.-) 1::pg_catalog.int8;
+
+REVOKE EXECUTE ON FUNCTION eventlog._etag_guess() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION eventlog._etag_guess() TO eventlog_writer, eventlog_admin;
+
+COMMENT ON FUNCTION eventlog._etag_guess() IS
+  'The etag that routes a new event to its range partition; the append check trigger replaces it with the real one.';
+
+ALTER TABLE eventlog.events ALTER COLUMN etag SET DEFAULT eventlog._etag_guess();
+
 -- Not UNIQUE: etag already is, and a unique index would search for duplicates on every insert.
 CREATE INDEX events_log_order_idx ON eventlog.events (tx_order, etag) WITH (deduplicate_items = off);
-CREATE UNIQUE INDEX events_stream_version_idx ON eventlog.events (stream, version)
+
+-- The partition for every etag without a range partition. A unique index on a partitioned table
+-- must contain the partition key, so (stream, version) is unique per partition, not across them:
+-- versions are assigned under the stream's row lock (the stream version trigger, 0025), which is
+-- what keeps them unique; the index is the backstop inside one partition (docs/partitions.md).
+CREATE TABLE eventlog.events_default PARTITION OF eventlog.events DEFAULT;
+CREATE UNIQUE INDEX events_default_stream_version_idx ON eventlog.events_default (stream, version)
   WHERE stream IS NOT NULL;
+
+COMMENT ON TABLE eventlog.events_default IS
+  'Partition of eventlog.events for events whose range partition does not exist (maintenance did not run); normally empty.';
 
 GRANT SELECT ON eventlog.events TO eventlog_reader, eventlog_admin;
 

@@ -12,6 +12,7 @@ AS $$
 DECLARE
   v_after_tx_order bigint;
   v_horizon bigint;
+  v_etag_floor bigint;
 BEGIN
   -- The etag's position, also for an etag whose event was removed since (compaction); refuses NULL,
   -- negative etags and etags the log never returned. Defined with removed_positions, later.
@@ -23,13 +24,20 @@ BEGIN
             HINT = 'Read in batches of at most 10000 events.';
   END IF;
 
+  -- A position before an archived event: EL051 unless eventlog.skip_archived is on (an etag
+  -- inside an archived range is answered by _position_of; docs/partitions.md).
+  PERFORM eventlog._check_archived(get_event.after_etag, v_after_tx_order, true);
   v_horizon := coalesce(eventlog._read_horizon(), 9223372036854775807);
+  -- Closed etag ranges below this hold only earlier events: runtime pruning leaves their
+  -- partitions out (docs/partitions.md).
+  v_etag_floor := eventlog._etag_floor(v_after_tx_order);
 
   RETURN QUERY
     SELECT e.*
     FROM eventlog.events AS e
     WHERE (e.tx_order, e.etag) > (v_after_tx_order, get_event.after_etag)
       AND e.tx_order < v_horizon
+      AND e.etag >= v_etag_floor
     ORDER BY e.tx_order, e.etag
     LIMIT get_event.max_rows;
 END;

@@ -7,7 +7,8 @@
 -- What makes every path equal, for every role (the owner and superusers included):
 --   * tx_order, the log position, is the writing transaction's id plus the clock offset, and etag
 --     the next value of eventlog.events_etag_seq, both set by the first trigger (which inlines
---     _clock_offset(), 0006). Writers cannot name these columns (column privileges); for the owner
+--     _clock_offset(), 0006). The row arrives routed to its partition by the etag default's guess
+--     (0004); the trigger takes the real etag inside the guessed range (docs/partitions.md). Writers cannot name these columns (column privileges); for the owner
 --     and superusers, the trigger refuses any value given.
 --   * an append to a stream by a transaction that has not written yet first waits, on an advisory
 --     lock of the stream, for the other such appenders to the stream to commit, and only then
@@ -34,7 +35,8 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-  IF e.etag IS NOT NULL THEN
+  -- Every etag the column default gives has this form (_etag_guess(), 0004).
+  IF e.etag % eventlog._partition_size() <> eventlog._partition_size() - 1 THEN
     RAISE EXCEPTION 'etag % was given, but the etag of an event is set by the database', e.etag
       USING ERRCODE = 'generated_always',
             HINT = 'Leave etag out of the INSERT or COPY column list.';
@@ -95,6 +97,41 @@ GRANT EXECUTE ON FUNCTION eventlog._refuse_append(eventlog.events) TO eventlog_w
 COMMENT ON FUNCTION eventlog._refuse_append(eventlog.events) IS
   'Raises the refusal for an event row that the append check does not let into the log.';
 
+-- The etag for an event routed by the guess given: the value taken, or later ones up to the
+-- guessed range (a guess near the end of a range names the next one; the values skipped are never
+-- used). If the sequence has passed the guessed range since the row was routed, the event can no
+-- longer get an etag of its partition (a trigger cannot move a row): 40001, and the retry is
+-- routed anew. That takes a first write queued on its stream while others took more etags than
+-- the guess's margin (docs/partitions.md).
+CREATE FUNCTION eventlog._etag_in_range(guess bigint, taken bigint)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  v_lo bigint := _etag_in_range.guess / eventlog._partition_size() * eventlog._partition_size();
+  v_taken bigint := _etag_in_range.taken;
+BEGIN
+  WHILE v_taken < v_lo LOOP
+    v_taken := pg_catalog.nextval('eventlog.events_etag_seq'::pg_catalog.regclass);
+  END LOOP;
+  IF v_taken >= v_lo + eventlog._partition_size() THEN
+    RAISE EXCEPTION 'the event was routed to etags % to %, which the etag sequence has passed (it is at %)',
+        v_lo, v_lo + eventlog._partition_size() - 1, v_taken
+      USING ERRCODE = 'serialization_failure',
+            DETAIL = 'A row cannot move to another partition once routed; this happens only when a transaction''s first append waited at a partition boundary.',
+            HINT = 'Retry the transaction.';
+  END IF;
+  RETURN v_taken;
+END;
+$$;
+
+REVOKE EXECUTE ON FUNCTION eventlog._etag_in_range(bigint, bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION eventlog._etag_in_range(bigint, bigint) TO eventlog_writer, eventlog_admin;
+
+COMMENT ON FUNCTION eventlog._etag_in_range(bigint, bigint) IS
+  'Internal: an etag inside the range partition a new event was routed to, or 40001 when the sequence has passed it.';
+
 -- The fast path is one expression of built-in functions, evaluated with a plan cached per
 -- session. This function has no SET search_path, on purpose: that clause costs a search-path
 -- switch on every row (measured, docs/ordering.md). It is not SECURITY DEFINER, so it runs with
@@ -105,10 +142,14 @@ CREATE FUNCTION eventlog.tg_events__check_append()
 RETURNS trigger
 LANGUAGE plpgsql VOLATILE
 AS $$
+DECLARE
+  v_etag bigint;
 BEGIN
   -- OPERATOR(...) binds like any user-defined operator (left to right, one level), so every
   -- comparison is parenthesised.
-  IF NEW.etag IS NULL
+  -- NEW.etag is the column default's guess, which routed the row (_etag_guess(), 0004).
+  IF ((NEW.etag OPERATOR(pg_catalog.%) eventlog._partition_size())
+       OPERATOR(pg_catalog.=) (eventlog._partition_size() OPERATOR(pg_catalog.-) 1::pg_catalog.int8))
      AND NEW.tx_order IS NULL
      AND NEW.version IS NULL
      AND (pg_catalog.jsonb_typeof(NEW.payload) OPERATOR(pg_catalog.=) 'object'::pg_catalog.text)
@@ -127,7 +168,12 @@ BEGIN
         pg_catalog.hashtextextended('eventlog.streams ' OPERATOR(pg_catalog.||) NEW.stream, 0));
     END IF;
     NEW.tx_order := pg_catalog.pg_current_xact_id()::pg_catalog.text::pg_catalog.int8 OPERATOR(pg_catalog.+) eventlog._clock_offset();
-    NEW.etag := pg_catalog.nextval('eventlog.events_etag_seq'::pg_catalog.regclass);
+    v_etag := pg_catalog.nextval('eventlog.events_etag_seq'::pg_catalog.regclass);
+    IF (v_etag OPERATOR(pg_catalog./) eventlog._partition_size())
+       OPERATOR(pg_catalog.<>) (NEW.etag OPERATOR(pg_catalog./) eventlog._partition_size()) THEN
+      v_etag := eventlog._etag_in_range(NEW.etag, v_etag);
+    END IF;
+    NEW.etag := v_etag;
     RETURN NEW;
   END IF;
   PERFORM eventlog._refuse_append(NEW);

@@ -30,6 +30,8 @@ t.test('bench --quick with tiny sizes prints the whole table', async (t) => {
   if (r.code !== 0) t.comment(r.stderr.slice(-2000));
   const out = r.stdout;
   t.match(out, /\bratio\b/, 'has a ratio column');
+  t.match(out, /^partitioned log: events .*\n-+.*\n20,000\s+\d+\s+[\d,]+\s+\d/m, 'and the partitioned-log curve, measured');
+  t.match(out, /^detach_partitions \(one partition\): [\d.]+ ms; reattach_partitions: [\d.]+ ms/m, 'with the time of detach_partitions');
   t.match(out, /events\/s/);
   const measured = [
     'plain INSERT', 'INSERT + (tx_order, etag) index', 'pg-eventlog INSERT', 'pg-eventlog log_event', 'advisory lock to commit',

@@ -13,14 +13,15 @@ SELECT is(
   '{}'::text[],
   'every function has a COMMENT'
 );
--- Two exceptions, each on the append path and explained where it is defined: _clock_offset()
--- must have no SET clause to be inlined (0006); the append check trigger skips the per-row
--- search-path switch (0025). Both qualify every name and run with the caller's rights.
+-- Four exceptions, each on the append path and explained where it is defined: _clock_offset(),
+-- _partition_size() and _etag_guess() must have no SET clause to be inlined (0006, 0004); the
+-- append check trigger skips the per-row search-path switch (0025). All qualify every name and
+-- run with the caller's rights.
 SELECT is(
   ARRAY(SELECT signature FROM our_functions
         WHERE NOT coalesce(proconfig @> ARRAY['search_path=pg_catalog, pg_temp'], false) ORDER BY 1),
-  ARRAY['eventlog._clock_offset()', 'eventlog.tg_events__check_append()'],
-  'every function pins search_path to pg_catalog, pg_temp, but the two on the append path'
+  ARRAY['eventlog._clock_offset()', 'eventlog._etag_guess()', 'eventlog._partition_size()', 'eventlog.tg_events__check_append()'],
+  'every function pins search_path to pg_catalog, pg_temp, but the four on the append path'
 );
 SELECT is(
   ARRAY(SELECT signature FROM our_functions WHERE prosecdef AND proconfig IS NULL ORDER BY 1),
