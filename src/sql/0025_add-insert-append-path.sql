@@ -112,6 +112,14 @@ DECLARE
   v_lo bigint := _etag_in_range.guess / eventlog._partition_size() * eventlog._partition_size();
   v_taken bigint := _etag_in_range.taken;
 BEGIN
+  -- A guess names at most the range after the next etag's (the column default looks ahead by
+  -- least(size / 8, 10000)); anything further is an etag someone gave, not a guess, and taking
+  -- values up to it would burn the sequence (bounded, so a direct call cannot loop).
+  IF v_lo - v_taken > LEAST(eventlog._partition_size() / 8, 10000) + 1 THEN
+    RAISE EXCEPTION 'etag % was given, but the etag of an event is set by the database', _etag_in_range.guess
+      USING ERRCODE = 'generated_always',
+            HINT = 'Leave etag out of the INSERT or COPY column list.';
+  END IF;
   WHILE v_taken < v_lo LOOP
     v_taken := pg_catalog.nextval('eventlog.events_etag_seq'::pg_catalog.regclass);
   END LOOP;

@@ -261,6 +261,10 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value',
             HINT = 'The default, 10000000, suits most logs (docs/partitions.md).';
   END IF;
+  -- Already the size: nothing to change, also once range partitions hold events.
+  IF set_partition_size.size = eventlog._partition_size() THEN
+    RETURN set_partition_size.size;
+  END IF;
   PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('eventlog.ensure_partitions', 0));
   LOCK TABLE eventlog.events IN SHARE ROW EXCLUSIVE MODE;
   IF EXISTS (SELECT 1 FROM eventlog.events AS e JOIN pg_catalog.pg_inherits AS i ON i.inhrelid = e.tableoid

@@ -23,6 +23,9 @@ INSERT INTO classes VALUES
   ('eventlog._clock_offset()', 'append'),
   ('eventlog._verify_clock()', 'append'),
   ('eventlog._refuse_append(eventlog.events)', 'append'),
+  -- the etag column default and the append check trigger's partition arithmetic (partitions)
+  ('eventlog._etag_guess()', 'append'),
+  ('eventlog._etag_in_range(bigint,bigint)', 'append'),
   ('eventlog.get_event(bigint,integer)', 'read'),
   ('eventlog.delivery_blockers()', 'read'),
   ('eventlog.read_stream(text,integer,integer)', 'read'),
@@ -31,6 +34,9 @@ INSERT INTO classes VALUES
   ('eventlog.get_changes(regclass,bigint,integer)', 'read'),
   ('eventlog.log_end()', 'read'),
   ('eventlog.wait_for_log_end(bigint,integer,integer)', 'read'),
+  -- get_event's bound for pruned tail reads and its archived-range answer (partitions)
+  ('eventlog._etag_floor(bigint)', 'read'),
+  ('eventlog._check_archived(bigint,bigint,boolean)', 'read'),
   ('eventlog.get_event(text,integer,integer,integer)', 'cursor'),
   ('eventlog.peek_event(text,integer,integer,integer)', 'cursor'),
   ('eventlog.ack_event(text,bigint,integer,integer)', 'cursor'),
@@ -45,6 +51,8 @@ INSERT INTO classes VALUES
   ('eventlog.version()', 'any'),
   ('eventlog.stream_version(text)', 'any'),
   ('eventlog.stream_member(text,integer)', 'any'),
+  -- the partition size, a constant the etag default and the readers inline
+  ('eventlog._partition_size()', 'any'),
   ('eventlog.forget(text,text[],text[])', 'admin'),
   ('eventlog.expire_idempotency_keys(interval)', 'admin'),
   ('eventlog.track_table(regclass,name,boolean)', 'admin'),
@@ -52,6 +60,10 @@ INSERT INTO classes VALUES
   ('eventlog.compact(interval,interval,integer)', 'admin'),
   ('eventlog.enable_publication(text)', 'admin'),
   ('eventlog.disable_publication(text)', 'admin'),
+  ('eventlog.ensure_partitions(integer)', 'admin'),
+  ('eventlog.set_partition_size(bigint)', 'admin'),
+  ('eventlog.detach_partitions(bigint)', 'admin'),
+  ('eventlog.reattach_partitions()', 'admin'),
   -- track_table's helpers and the capture triggers' functions, granted for the tracking admin
   ('eventlog._check_trackable(regclass,name)', 'admin'),
   ('eventlog._register_tracked_table(regclass,name)', 'admin'),
@@ -84,6 +96,7 @@ SELECT cmp_ok(
 SELECT is(
   ARRAY(SELECT g.signature FROM granted AS g LEFT JOIN classes AS c USING (signature)
         WHERE g.name ~ '(^|_)(forget|compact|compaction|track_table|untrack_table|partitions?|expire|maintain|publication|retention|purge|vacuum)($|_)'
+          AND g.name <> '_partition_size'  -- a constant, not maintenance
           AND (g.writer OR g.reader OR g.admin)
           AND c.class IS DISTINCT FROM 'admin'
         ORDER BY 1),

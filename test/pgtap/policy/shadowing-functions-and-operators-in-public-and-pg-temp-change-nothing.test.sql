@@ -103,6 +103,11 @@ SET LOCAL track_functions = 'all';
 SET LOCAL ROLE eventlog_admin;
 SET LOCAL search_path = public, pg_catalog;
 SELECT pg_temp.try($$SELECT eventlog.version()$$);
+-- partition maintenance (the log holds events already: set_partition_size to its size is a no-op)
+SELECT pg_temp.try($$SELECT eventlog.set_partition_size(10000000)$$);
+SELECT pg_temp.try($$SELECT eventlog.ensure_partitions(2)$$);
+SELECT pg_temp.try($$SELECT * FROM eventlog.detach_partitions(1)$$);
+SELECT pg_temp.try($$SELECT * FROM eventlog.reattach_partitions()$$);
 SELECT pg_temp.try($$SELECT * FROM eventlog.log_event('{"n": 4}', 'shadow', 'shadow-1')$$);
 SELECT pg_temp.try($$INSERT INTO eventlog.events (stream, payload) VALUES ('shadow-1', '{"n": 5}')$$);
 SELECT pg_temp.try($$SELECT * FROM eventlog.append_to_stream('shadow-1', '[{"type": "t", "payload": {"n": 6}}]', 2, 'shadow-key')$$);
