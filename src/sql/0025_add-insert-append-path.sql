@@ -115,8 +115,11 @@ BEGIN
   -- A guess names at most the range after the next etag's (the column default looks ahead by
   -- least(size / 8, 10000)); anything further is an etag someone gave, not a guess, and taking
   -- values up to it would burn the sequence (bounded, so a direct call cannot loop).
-  IF v_lo - v_taken > LEAST(eventlog._partition_size() / 8, 10000) + 1 THEN
-    RAISE EXCEPTION 'etag % was given, but the etag of an event is set by the database', _etag_in_range.guess
+  IF _etag_in_range.guess IS NULL OR _etag_in_range.taken IS NULL
+     OR _etag_in_range.guess < 0 OR _etag_in_range.taken < 0
+     OR _etag_in_range.guess > 9223372036854775807 - 2 * eventlog._partition_size()
+     OR (v_lo > v_taken AND v_lo - v_taken > LEAST(eventlog._partition_size() / 8, 10000) + 1) THEN
+    RAISE EXCEPTION 'etag % was given, but the etag of an event is set by the database', coalesce(_etag_in_range.guess::text, 'NULL')
       USING ERRCODE = 'generated_always',
             HINT = 'Leave etag out of the INSERT or COPY column list.';
   END IF;
