@@ -7,7 +7,9 @@
 // tx_order minus the clock offset, commit order in the WAL, every stream's versions 1..n in that
 // order, a forced case where WAL order and log order differ, and the same set reordered by
 // (tx_order, etag) equal to what get_event returns. A decoded row maps onto the outbox router's
-// fields as the connector configuration in docs/kafka.md says.
+// fields as the connector configuration in docs/kafka.md says. The log is partitioned: pgoutput
+// names every insert eventlog.events (publish_via_partition_root), decoderbufs names the
+// partition, which the decoding here maps back to the log through pg_inherits.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import t, { type Test } from 'tap';
@@ -23,6 +25,13 @@ import {
 const config = connectorConfig(readFileSync(path.join(repoRoot, 'docs', 'kafka.md'), 'utf8'));
 
 interface Frame { xid: number; commitLsn?: bigint }
+
+/** The partitions of the log, as schema.name (what decoderbufs and pgoutput's relation messages call them). */
+const logPartitions = async (db: TestDatabase) =>
+  (await db.query<{ name: string }>(
+    `SELECT format('%s.%s', n.nspname, c.relname) AS name
+     FROM pg_inherits AS i JOIN pg_class AS c ON c.oid = i.inhrelid JOIN pg_namespace AS n ON n.oid = c.relnamespace
+     WHERE i.inhparent = 'eventlog.events'::regclass ORDER BY 1`)).map((r) => r.name);
 
 const lsnToBigInt = (lsn: string) => {
   const [hi, lo] = lsn.split('/');
@@ -57,10 +66,10 @@ async function checkDelivery(t: Test, db: TestDatabase, w: Workload, decoded: De
     t.same(versions, versions.map((_, i) => i + 1), `${decoder}: ${stream}'s versions arrive as 1..${versions.length} (per-stream order = log order)`);
   }
 
-  const a = decoded.find((d) => d.key === w.inversion.a)!;
-  const b = decoded.find((d) => d.key === w.inversion.b)!;
-  t.ok(b.pos < a.pos && a.txOrder < b.txOrder,
-    `${decoder}: B committed first and comes first in the WAL (${b.pos} < ${a.pos}), A took its position first and comes first in log order (tx_order ${a.txOrder} < ${b.txOrder})`);
+  const a = decoded.find((d) => d.key === w.inversion.a);
+  const b = decoded.find((d) => d.key === w.inversion.b);
+  t.ok(a && b && b.pos < a.pos && a.txOrder < b.txOrder,
+    `${decoder}: B committed first and comes first in the WAL (${b?.pos} < ${a?.pos}), A took its position first and comes first in log order (tx_order ${a?.txOrder} < ${b?.txOrder})`);
 
   const inversions = decoded.filter((d, i) => i > 0 && d.txn !== decoded[i - 1].txn && d.txOrder < decoded[i - 1].txOrder).length;
   const logOrder = [...decoded].sort((x, y) => (x.txOrder === y.txOrder ? (x.etag < y.etag ? -1 : 1) : x.txOrder < y.txOrder ? -1 : 1));
@@ -90,6 +99,7 @@ t.test('pgoutput and decoderbufs deliver every committed event once, in commit o
       const decoded: Decoded[] = [];
       const commits: bigint[] = [];
       const relations: Record<string, unknown>[] = [];
+      const insertedInto = new Set<string>();
       let frame: Frame | undefined;
       let txn = -1;
       let firstRow: Record<string, unknown> | undefined;
@@ -108,8 +118,9 @@ t.test('pgoutput and decoderbufs deliver every committed event once, in commit o
         else if (msg.tag === 'relation') relations.push(msg);
         else if (msg.tag === 'commit') { commits.push(lsnToBigInt(msg.commitLsn)); frame = undefined; }
         else if (msg.tag === 'insert' && `${msg.relation.schema}.${msg.relation.name}` !== 'eventlog.events') {
-          // counted by the relation check below
+          insertedInto.add(`${msg.relation.schema}.${msg.relation.name}`); // checked below
         } else if (msg.tag === 'insert') {
+          insertedInto.add('eventlog.events');
           const row = msg.new as Record<string, any>;
           firstRow ??= { ...row, relation: `${msg.relation.schema}.${msg.relation.name}` };
           decoded.push({
@@ -131,7 +142,17 @@ t.test('pgoutput and decoderbufs deliver every committed event once, in commit o
       t.same(errors.map(String), [], 'the pgoutput stream had no errors');
       t.ok(w.rolledBack.size > 0 && decoded.length > 50, `the workload committed ${w.committed.size} events and rolled back ${w.rolledBack.size}`);
       t.ok(new Set(decoded.map((d) => w.appended.get(d.key)!.path)).size === 3, 'the decoded events came through INSERT, COPY and log_event');
-      t.same(relations.map((r) => `${r.schema}.${r.name}`), ['eventlog.events'], 'the publication carries the log and nothing else (not eventlog.streams)');
+      // The log is partitioned and published through its root: every insert names eventlog.events.
+      // pgoutput still sends a relation message for the partition after the root's (PostgreSQL's
+      // maybe_send_schema sends the ancestor's schema, then the relation's own), so relation
+      // messages may name partitions of the log, but nothing else (not eventlog.streams).
+      const partitions = await logPartitions(db);
+      t.ok(partitions.length > 0, `the log is partitioned (${partitions.join(', ')})`);
+      t.same([...insertedInto], ['eventlog.events'], 'every insert pgoutput sent names the log\'s root, eventlog.events, not a partition');
+      const relationNames = [...new Set(relations.map((r) => `${r.schema}.${r.name}`))];
+      t.ok(relationNames.includes('eventlog.events'), `pgoutput described the root eventlog.events (relations: ${relationNames.join(', ')})`);
+      t.same(relationNames.filter((r) => r !== 'eventlog.events' && !partitions.includes(r)), [],
+        'the publication carries the log and nothing else (not eventlog.streams)');
       t.ok(commits.every((lsn, i) => i === 0 || lsn > commits[i - 1]), 'pgoutput sends transactions in commit LSN order');
       await checkDelivery(t, db, w, decoded, 'pgoutput');
 
@@ -159,14 +180,19 @@ t.test('pgoutput and decoderbufs deliver every committed event once, in commit o
       const rows = await db.query<{ data: Buffer }>('SELECT data FROM pg_logical_slot_get_binary_changes($1, NULL, NULL)', [decoderbufsSlot]);
       const dbDecoded: Decoded[] = [];
       const tables = new Set<string>();
+      // decoderbufs has no publication: it names every row by the table it is stored in, so a
+      // row of the partitioned log comes as eventlog.events_<lo> or eventlog.events_default.
+      // Map those (pg_inherits, as a consumer would with table.include.list) to the log.
+      const ofLog = new Set(partitions);
       let dbTxn = -1;
       let dbFrame: Frame | undefined;
       for (const { data } of rows) {
         const m = decodeRowMessage(data);
         if (m.op === 'BEGIN') { dbFrame = { xid: m.transactionId }; dbTxn++; continue; }
         if (m.op === 'COMMIT') { dbFrame = undefined; continue; }
-        tables.add(`${m.table}:${m.op}`);
-        if (m.table !== 'eventlog.events') continue;
+        const table = m.table !== undefined && ofLog.has(m.table) ? 'eventlog.events' : m.table;
+        tables.add(`${table}:${m.op}`);
+        if (table !== 'eventlog.events') continue;
         const col = (name: string) => m.newTuple.get(name);
         const payload = JSON.parse(col('payload') as string);
         dbDecoded.push({
