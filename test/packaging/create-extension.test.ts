@@ -1,11 +1,14 @@
 // CREATE EXTENSION pg_eventlog on its own (no pg_dump needed, so make test-matrix runs it on every
 // major): it installs the log with its roles and DDL guard, refuses a schema eventlog that is not
 // its own and another schema, is left alone by the CLI, updates from an earlier (synthetic)
-// release, and DROP EXTENSION removes the schema and the event trigger but leaves the roles.
+// release, and DROP EXTENSION removes the schema and the event trigger but leaves the roles. Range
+// partitions of the log are never members of the extension (pg_dump must dump them as tables),
+// and set_partition_size, detach_partitions and reattach_partitions work on an extension install.
 import t from 'tap';
 import { extensionMigrations } from '../../src/install/extension.ts';
 import { install, uninstall } from '../../src/install/index.ts';
 import { defaultMigrationsDir } from '../../src/install/migrations.ts';
+import { waitFor } from '../lib/wait.ts';
 import { extensionCluster, pgtapSuite, syntheticManifest, withDb } from './lib.ts';
 
 const SMOKE = [
@@ -58,6 +61,46 @@ t.test('CREATE EXTENSION pg_eventlog', async (t) => {
       await t.rejects(c.query('CREATE EXTENSION pg_eventlog'), { message: /schema eventlog is not a member of extension "pg_eventlog"|schema "eventlog" already exists/ });
       t.same((await c.query("SELECT count(*)::int AS n FROM pg_catalog.pg_extension WHERE extname = 'pg_eventlog'")).rows, [{ n: 0 }], 'no extension');
       t.same((await c.query("SELECT relname FROM pg_catalog.pg_class WHERE relnamespace = 'eventlog'::regnamespace")).rows, [{ relname: 'mine' }], 'the schema holds only its table');
+    });
+  });
+
+  await t.test('range partitions stay out of the extension; set_partition_size, detach and reattach work', async (t) => {
+    const url = await ext.database();
+    await withDb(url, async (c) => {
+      const members = async () => (await c.query(`
+        SELECT i.inhrelid::regclass::text AS rel,
+               EXISTS (SELECT FROM pg_catalog.pg_depend AS d WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = i.inhrelid AND d.deptype = 'e') AS member,
+               i.inhrelid = ANY (x.extconfig) AS config
+        FROM pg_catalog.pg_inherits AS i CROSS JOIN pg_catalog.pg_extension AS x
+        WHERE i.inhparent = 'eventlog.events'::regclass AND x.extname = 'pg_eventlog' ORDER BY 1`)).rows;
+      await c.query('CREATE EXTENSION pg_eventlog');
+      t.same(await members(), [{ rel: 'eventlog.events_default', member: true, config: true }],
+        'CREATE EXTENSION makes only the default partition, a member whose rows pg_dump keeps');
+      t.equal((await c.query('SELECT * FROM eventlog.ensure_partitions()')).rowCount, 3, 'the first ensure_partitions() makes the range partitions');
+      // An install made before this rule had its first range partitions in the extension; the
+      // release in set_partition_size is what lets it drop them (else: "cannot drop table
+      // eventlog.events_0000000000000000000 because extension pg_eventlog requires it").
+      await c.query('ALTER EXTENSION pg_eventlog ADD TABLE eventlog.events_0000000000000000000');
+      t.same((await c.query('SELECT eventlog.set_partition_size(100) AS s')).rows, [{ s: '100' }], 'set_partition_size drops a member partition too');
+      t.same(await members(), [
+        { rel: 'eventlog.events_0000000000000000000', member: false, config: false },
+        { rel: 'eventlog.events_0000000000000000100', member: false, config: false },
+        { rel: 'eventlog.events_0000000000000000200', member: false, config: false },
+        { rel: 'eventlog.events_default', member: true, config: true },
+      ], 'and the partitions it makes are ordinary tables, not in the extension nor its configuration');
+
+      await c.query(`SELECT count(*) FROM eventlog.log_event((SELECT jsonb_agg(jsonb_build_object('n', g)) FROM generate_series(1, 150) AS g))`);
+      await waitFor('maintenance to close the range below 100', async () => {
+        await c.query('SELECT count(*) FROM eventlog.ensure_partitions()');
+        return (await c.query(`SELECT 1 FROM eventlog.partition_ranges WHERE from_etag = 0 AND max_tx_order_so_far IS NOT NULL`)).rowCount === 1;
+      }, { timeoutMs: 30_000, intervalMs: 50 });
+      const held = (await c.query('SELECT count(*)::int AS n FROM eventlog.events_0000000000000000000')).rows[0].n;
+      t.ok(held > 0, `the first range partition holds ${held} events`);
+      t.same((await c.query('SELECT partition_name FROM eventlog.detach_partitions(100)')).rows, [{ partition_name: 'events_0000000000000000000' }], 'detach_partitions archives it');
+      t.equal((await c.query('SELECT count(*)::int AS n FROM eventlog.events')).rows[0].n, 150 - held, 'the log no longer holds its events');
+      t.same((await c.query('SELECT partition_name FROM eventlog.reattach_partitions()')).rows, [{ partition_name: 'events_0000000000000000000' }], 'reattach_partitions brings it back');
+      t.equal((await c.query('SELECT count(*)::int AS n FROM eventlog.events')).rows[0].n, 150, 'with every event');
+      t.equal((await members()).filter((r) => r.member).length, 1, 'still only the default partition is a member');
     });
   });
 
