@@ -175,7 +175,8 @@ t.test('between transactions the relay confirms the server\'s position, so WAL o
     const r = relay(db, ['--slot', slot], { ...process.env, PGOPTIONS: '-c wal_sender_timeout=2000' });
     await waitFor('the relay to deliver the first transaction', () => r.lines.length === 3, { timeoutMs: 30_000 });
     await db.query(`INSERT INTO public.busy SELECT i, repeat('x', 1000) FROM generate_series(1, 3000) AS i`);
-    const after = (await db.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn'))[0].lsn;
+    // The insert position: with synchronous_commit = off the write position lags the commit.
+    const after = (await db.query<{ lsn: string }>('SELECT pg_current_wal_insert_lsn()::text AS lsn'))[0].lsn;
     await waitFor(`the slot's confirmed position to pass ${after}, the WAL of the other table`,
       async () => lsnValue(await confirmedLsn(db, slot)) >= lsnValue(after), { timeoutMs: 20_000, intervalMs: 200 });
     const retained = (await db.query<{ unconfirmed: string }>(

@@ -79,6 +79,8 @@ export interface PgbenchSession {
   role?: string;
   /** Initial values of script variables (`-D name=value`), the same for every client. */
   defines?: Record<string, string>;
+  /** Retry a transaction refused with 40001/40P01 up to this many tries (`--max-tries`; default 1, none). */
+  maxTries?: number;
 }
 
 /** Runs `pgbench -n -M prepared -c clients -j threads -T seconds -f script` against url. */
@@ -87,6 +89,7 @@ export async function runPgbench(url: string, script: string, clients: number, s
   const threads = Math.min(clients, 2);
   const args = ['-n', '-M', 'prepared', '-c', String(clients), '-j', String(threads), '-T', String(seconds), '-f', script];
   for (const [name, value] of Object.entries(session.defines ?? {})) args.push('-D', `${name}=${value}`);
+  if (session.maxTries) args.push('--max-tries', String(session.maxTries));
   const env: NodeJS.ProcessEnv = { ...process.env, ...pgEnv(url) };
   if (session.role) env.PGOPTIONS = `${process.env.PGOPTIONS ?? ''} -c role=${session.role}`.trim();
   const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
