@@ -58,7 +58,6 @@ const KNOWN_FINDINGS: Record<string, string> = {
 // Refusals that come after a write (the transaction has an id, though the statement undid the
 // write): the same bookkeeping, for the rule "a refusal writes nothing first".
 const KNOWN_WRITES_BEFORE_REFUSAL: Record<string, string> = {
-  'eventlog.log_event 22023': 'an array whose element 2 or later is not an object is refused after the elements before it were inserted (0009 inserts element by element through the INSERT path; the README says "with nothing written"): the caller\'s transaction has taken an id, which holds back delivery until it ends if it goes on after a savepoint',
   'eventlog.track_table EL044': 'after _unregister_tracked_table was called directly (the helper is granted to eventlog_admin), the triggers stay without their registration; track_table then adds the revision column and triggers and only then refuses with EL044 (0036)',
 };
 
