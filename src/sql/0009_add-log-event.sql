@@ -1,5 +1,5 @@
--- Raises the refusal for an array element that is not an object; called from inside the insert
--- so that a valid array is read only once.
+-- Raises the refusal for an array element that is not an object. log_event looks for the first
+-- such element before it inserts anything, so a refused array writes nothing (not even an etag).
 CREATE FUNCTION eventlog._refuse_element(ordinality bigint, element jsonb)
 RETURNS jsonb
 LANGUAGE plpgsql VOLATILE
@@ -40,11 +40,17 @@ BEGIN
         USING ERRCODE = 'invalid_parameter_value',
               HINT = 'Pass at least one JSON object.';
     END IF;
+    -- Every element is checked before the first insert: refused in the INSERT, an element after
+    -- the first would come after the earlier ones took etags and the caller's transaction an id.
+    -- (The other values are the same for every element; the append trigger checks them once.)
+    PERFORM eventlog._refuse_element(a.ordinality, a.element)
+    FROM pg_catalog.jsonb_array_elements(log_event.payload) WITH ORDINALITY AS a (element, ordinality)
+    WHERE pg_catalog.jsonb_typeof(a.element) <> 'object'
+    ORDER BY a.ordinality
+    LIMIT 1;
     RETURN QUERY
       INSERT INTO eventlog.events (event_type, stream, payload, metadata)
-      SELECT coalesce(log_event.event_type, 'event'), log_event.stream,
-        CASE WHEN pg_catalog.jsonb_typeof(a.element) = 'object' THEN a.element
-             ELSE eventlog._refuse_element(a.ordinality, a.element) END,
+      SELECT coalesce(log_event.event_type, 'event'), log_event.stream, a.element,
         coalesce(log_event.metadata, '{}')
       FROM pg_catalog.jsonb_array_elements(log_event.payload) WITH ORDINALITY AS a (element, ordinality)
       ORDER BY a.ordinality

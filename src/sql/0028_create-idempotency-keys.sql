@@ -38,6 +38,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   v_count bigint;
+  v_cutoff timestamptz;
 BEGIN
   IF expire_idempotency_keys.older_than IS NULL THEN
     RAISE EXCEPTION 'older_than must not be NULL'
@@ -49,8 +50,17 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value',
             HINT = 'Pass an age such as interval ''7 days''.';
   END IF;
+  -- An age past the range of timestamps (now() minus it before 4713 BC) is refused as an argument
+  -- (22023), not with the arithmetic's 22008.
+  BEGIN
+    v_cutoff := pg_catalog.now() - expire_idempotency_keys.older_than;
+  EXCEPTION WHEN datetime_field_overflow THEN
+    RAISE EXCEPTION 'older_than % reaches before the first timestamp (4713 BC)', expire_idempotency_keys.older_than
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Pass an age such as interval ''7 days''; any age of more than the keys'' lifetime expires them all.';
+  END;
   DELETE FROM eventlog.idempotency_keys AS k
-  WHERE k.ctime < pg_catalog.now() - expire_idempotency_keys.older_than;
+  WHERE k.ctime < v_cutoff;
   GET DIAGNOSTICS v_count = ROW_COUNT;
   RETURN v_count;
 END;

@@ -350,6 +350,17 @@ DECLARE
   v_deferrable boolean;
   v_column record;
 BEGIN
+  -- The helper is granted to eventlog_admin (track_table runs with the caller's rights), so it
+  -- checks its own arguments.
+  IF _check_trackable.tbl IS NULL THEN
+    RAISE EXCEPTION 'tbl must not be NULL'
+      USING ERRCODE = 'null_value_not_allowed', HINT = 'Pass the table to track, e.g. ''public.orders''.';
+  END IF;
+  IF _check_trackable.revision_column IS NULL OR _check_trackable.revision_column = '' THEN
+    RAISE EXCEPTION 'revision_column must not be %', CASE WHEN _check_trackable.revision_column IS NULL THEN 'NULL' ELSE 'empty' END
+      USING ERRCODE = CASE WHEN _check_trackable.revision_column IS NULL THEN 'null_value_not_allowed' ELSE 'invalid_parameter_value' END,
+            HINT = 'Leave it out for a column named revision.';
+  END IF;
   SELECT c.* INTO v_class FROM pg_catalog.pg_class AS c WHERE c.oid = _check_trackable.tbl;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'table with oid % does not exist', _check_trackable.tbl::oid
@@ -414,6 +425,15 @@ BEGIN
             HINT = 'Make the primary key NOT DEFERRABLE.';
   END IF;
 
+  -- A system column's name (xmin, ctid, tableoid, …; oid too, a system column before PostgreSQL
+  -- 12) cannot be added and must not be taken for the revision: refused before anything is written.
+  IF _check_trackable.revision_column IN ('oid', 'tableoid', 'xmin', 'xmax', 'cmin', 'cmax', 'ctid')
+     OR EXISTS (SELECT 1 FROM pg_catalog.pg_attribute AS a
+                WHERE a.attrelid = _check_trackable.tbl AND a.attname = _check_trackable.revision_column AND a.attnum < 0) THEN
+    RAISE EXCEPTION 'revision column % of % is the name of a system column', eventlog._display(_check_trackable.revision_column), _check_trackable.tbl
+      USING ERRCODE = 'invalid_column_reference',
+            HINT = 'Name another column, e.g. revision; track_table adds it when it is missing.';
+  END IF;
   IF _check_trackable.revision_column = ANY (v_keys) THEN
     RAISE EXCEPTION 'revision column % of % is part of its primary key', eventlog._display(_check_trackable.revision_column), _check_trackable.tbl
       USING ERRCODE = 'invalid_column_reference',
@@ -462,6 +482,10 @@ DECLARE
   v_other regclass;
   v_row eventlog.tracked_tables;
 BEGIN
+  IF _register_tracked_table.tbl IS NULL OR _register_tracked_table.revision_column IS NULL THEN
+    RAISE EXCEPTION '% must not be NULL', CASE WHEN _register_tracked_table.tbl IS NULL THEN 'tbl' ELSE 'revision_column' END
+      USING ERRCODE = 'null_value_not_allowed', HINT = 'Call track_table, which registers the table it tracks.';
+  END IF;
   IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class AS c
                  WHERE c.oid = _register_tracked_table.tbl AND pg_catalog.pg_has_role(v_caller, c.relowner, 'USAGE')) THEN
     RAISE EXCEPTION 'role % does not own table %', v_caller, _register_tracked_table.tbl
@@ -512,11 +536,30 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   v_caller name := eventlog._capture_caller();
+  v_triggers text;
 BEGIN
+  IF _unregister_tracked_table.tbl IS NULL THEN
+    RAISE EXCEPTION 'tbl must not be NULL'
+      USING ERRCODE = 'null_value_not_allowed', HINT = 'Call untrack_table, which unregisters the table it untracks.';
+  END IF;
   IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class AS c
                  WHERE c.oid = _unregister_tracked_table.tbl AND pg_catalog.pg_has_role(v_caller, c.relowner, 'USAGE')) THEN
     RAISE EXCEPTION 'role % does not own table %', v_caller, _unregister_tracked_table.tbl
       USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  -- untrack_table drops the capture triggers first; called directly, the helper would leave them
+  -- on the table without their registration (and every write of the table refused with EL044).
+  SELECT pg_catalog.string_agg(pg_catalog.quote_ident(g.tgname), ', ' ORDER BY g.tgname) INTO v_triggers
+  FROM pg_catalog.pg_trigger AS g
+  WHERE g.tgrelid = _unregister_tracked_table.tbl
+    AND (g.tgname LIKE '\_100\_capture\_%'
+         OR g.tgfoid IN ('eventlog.tg_tracked__set_revision()'::pg_catalog.regprocedure,
+                         'eventlog.tg_tracked__log_changes()'::pg_catalog.regprocedure,
+                         'eventlog.tg_tracked__refuse_truncate()'::pg_catalog.regprocedure));
+  IF v_triggers IS NOT NULL THEN
+    RAISE EXCEPTION 'table % still has its capture triggers (%)', _unregister_tracked_table.tbl, v_triggers
+      USING ERRCODE = 'EL044',
+            HINT = 'Call untrack_table, which drops them and then unregisters the table.';
   END IF;
   DELETE FROM eventlog.tracked_tables AS t WHERE t.tbl = _unregister_tracked_table.tbl;
 END;
@@ -545,6 +588,7 @@ DECLARE
   v_args text;
   v_count bigint := 0;
   v_bad record;
+  v_stray text;
 BEGIN
   IF track_table.tbl IS NULL THEN
     RAISE EXCEPTION 'tbl must not be NULL'
@@ -570,6 +614,22 @@ BEGIN
     RAISE EXCEPTION 'table % is already tracked', track_table.tbl
       USING ERRCODE = 'EL041',
             HINT = 'Call untrack_table first to track it with other settings.';
+  END IF;
+  -- Capture triggers (ours by name, or any running a capture trigger function) without the
+  -- registration that goes with them (made by hand, or some of a tracked table's dropped): refused here, before the column, the registration or the backfill
+  -- is written, not by the stray triggers or CREATE TRIGGER afterwards.
+  SELECT pg_catalog.string_agg(pg_catalog.quote_ident(g.tgname), ', ' ORDER BY g.tgname) INTO v_stray
+  FROM pg_catalog.pg_trigger AS g
+  WHERE g.tgrelid = track_table.tbl
+    AND (g.tgname LIKE '\_100\_capture\_%'
+         OR g.tgfoid IN ('eventlog.tg_tracked__set_revision()'::pg_catalog.regprocedure,
+                         'eventlog.tg_tracked__log_changes()'::pg_catalog.regprocedure,
+                         'eventlog.tg_tracked__refuse_truncate()'::pg_catalog.regprocedure));
+  IF v_stray IS NOT NULL THEN
+    RAISE EXCEPTION 'table % has capture triggers (%) but is not tracked by track_table', track_table.tbl, v_stray
+      USING ERRCODE = 'EL044',
+            DETAIL = 'Capture triggers are created and dropped together by track_table and untrack_table; these are left over or made by hand.',
+            HINT = 'Call untrack_table when the table is in eventlog.tracked_tables, else drop them (DROP TRIGGER name ON table); then call track_table again.';
   END IF;
   IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class AS c
                  WHERE c.oid = track_table.tbl AND pg_catalog.pg_has_role(c.relowner, 'USAGE')) THEN

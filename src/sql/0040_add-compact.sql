@@ -94,13 +94,28 @@ BEGIN
             HINT = 'Examine at most 100000 events per call, and call again until done.';
   END IF;
 
+  -- An age past the range of timestamps (now() minus it before 4713 BC) is refused as an argument
+  -- (22023), not with the arithmetic's 22008, and before the progress row is locked.
+  BEGIN
+    v_revision_cutoff := pg_catalog.now() - compact.revisions_older_than;
+  EXCEPTION WHEN datetime_field_overflow THEN
+    RAISE EXCEPTION 'revisions_older_than % reaches before the first timestamp (4713 BC)', compact.revisions_older_than
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Pass an age such as interval ''7 days''; interval ''0'' removes every superseded revision.';
+  END;
+  BEGIN
+    v_tombstone_cutoff := pg_catalog.now() - compact.tombstones_older_than;
+  EXCEPTION WHEN datetime_field_overflow THEN
+    RAISE EXCEPTION 'tombstones_older_than % reaches before the first timestamp (4713 BC)', compact.tombstones_older_than
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Pass an age such as interval ''30 days'', or NULL to keep tombstones forever.';
+  END;
+
   SELECT * INTO STRICT v_progress FROM eventlog.compaction_progress FOR UPDATE;
   IF v_progress.pass_started_at IS NULL THEN
     v_progress.pass_started_at := pg_catalog.now();
   END IF;
   v_horizon := coalesce(eventlog._read_horizon(), 9223372036854775807);
-  v_revision_cutoff := pg_catalog.now() - compact.revisions_older_than;
-  v_tombstone_cutoff := pg_catalog.now() - compact.tombstones_older_than;
 
   -- The next max_rows events of the pass; which of them are changes of a tracked table; which of
   -- those are superseded revisions and removable tombstones.

@@ -45,21 +45,11 @@ const internal = (code: string) => /^(XX|58)/.test(code);
 // until it is fixed (then delete its line: the test fails again if it comes back). Reported to the
 // owners of the functions (docs/reliability.md, "Findings").
 const KNOWN_FINDINGS: Record<string, string> = {
-  'eventlog._check_trackable 42P01': 'track_table\'s helper, granted to eventlog_admin, has no NULL check of its own (0036)',
-  'eventlog._register_tracked_table 42P01': 'the same for _register_tracked_table (0036)',
-  'eventlog._unregister_tracked_table 42P01': 'the same for _unregister_tracked_table (0036)',
-  'eventlog.track_table 42701': 'a revision_column named like a system column (xmin, ctid, oid, tableoid) reaches ALTER TABLE ADD COLUMN and is refused there with 42701, which the README does not list (0036)',
-  'eventlog._check_trackable 42701': 'the same through its helper',
-  'eventlog._register_tracked_table 23502': 'with a NULL revision_column it inserts into tracked_tables first and is refused by the NOT NULL constraint after writing (0036)',
-  'eventlog.expire_idempotency_keys 22008': 'an interval past PostgreSQL\'s timestamp range (178000000 years) is refused by now() - interval with 22008, which the README does not list (0028)',
-  'eventlog.compact 22008': 'the same for compact\'s intervals (compaction, merged from capture)',
   'eventlog.seek_client 22003': 'seek_client(client, target text) with a numeric target past bigint (\'9223372036854775808\') is refused with 22003 from the cast, which the README does not list (0021)',
 };
 // Refusals that come after a write (the transaction has an id, though the statement undid the
 // write): the same bookkeeping, for the rule "a refusal writes nothing first".
 const KNOWN_WRITES_BEFORE_REFUSAL: Record<string, string> = {
-  'eventlog.log_event 22023': 'an array whose element 2 or later is not an object is refused after the elements before it were inserted (0009 inserts element by element through the INSERT path; the README says "with nothing written"): the caller\'s transaction has taken an id, which holds back delivery until it ends if it goes on after a savepoint',
-  'eventlog.track_table EL044': 'after _unregister_tracked_table was called directly (the helper is granted to eventlog_admin), the triggers stay without their registration; track_table then adds the revision column and triggers and only then refuses with EL044 (0036)',
 };
 
 // ---------------------------------------------------------------------------------------------
