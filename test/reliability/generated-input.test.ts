@@ -53,7 +53,6 @@ const KNOWN_FINDINGS: Record<string, string> = {
   'eventlog._register_tracked_table 23502': 'with a NULL revision_column it inserts into tracked_tables first and is refused by the NOT NULL constraint after writing (0036)',
   'eventlog.expire_idempotency_keys 22008': 'an interval past PostgreSQL\'s timestamp range (178000000 years) is refused by now() - interval with 22008, which the README does not list (0028)',
   'eventlog.compact 22008': 'the same for compact\'s intervals (compaction, merged from capture)',
-  'eventlog.seek_client 22003': 'seek_client(client, target text) with a numeric target past bigint (\'9223372036854775808\') is refused with 22003 from the cast, which the README does not list (0021)',
 };
 // Refusals that come after a write (the transaction has an id, though the statement undid the
 // write): the same bookkeeping, for the rule "a refusal writes nothing first".
