@@ -13,24 +13,52 @@ DECLARE
   v_after_tx_order bigint;
   v_horizon bigint;
   v_etag_floor bigint;
+  v_archived boolean;
 BEGIN
-  -- The etag's position, also for an etag whose event was removed since (compaction); refuses NULL,
-  -- negative etags and etags the log never returned. Defined with removed_positions, later.
-  v_after_tx_order := eventlog._position_of(get_event.after_etag);
-
   IF get_event.max_rows IS NULL OR get_event.max_rows < 1 OR get_event.max_rows > 10000 THEN
+    -- NULL and negative etags are refused first, as they always were.
+    PERFORM eventlog._position_of(get_event.after_etag);
     RAISE EXCEPTION 'max_rows must be between 1 and 10000, got %', coalesce(get_event.max_rows::text, 'NULL')
       USING ERRCODE = 'invalid_parameter_value',
             HINT = 'Read in batches of at most 10000 events.';
   END IF;
 
+  -- The fast path, one statement for an etag in the log: its position, the etag floor (closed
+  -- etag ranges below it hold only earlier events, so runtime pruning leaves their partitions out;
+  -- the statement of _etag_floor, inlined) and whether an archived range holds an event at or
+  -- after the position (archived ranges are closed, so one can only lie at or above the floor).
+  -- Each helper call costs a function call with its own search_path; see docs/benchmarks.md
+  -- ("get_event after partitioning").
+  SELECT e.tx_order,
+         COALESCE(f.etag, 0),
+         EXISTS (SELECT FROM eventlog.archived_ranges AS a
+                 WHERE a.from_etag >= COALESCE(f.etag, 0) AND a.max_tx_order >= e.tx_order
+                   AND (a.max_tx_order > e.tx_order OR get_event.after_etag < a.to_etag))
+  INTO v_after_tx_order, v_etag_floor, v_archived
+  FROM eventlog.events AS e
+  LEFT JOIN LATERAL (
+    (SELECT r.from_etag AS etag FROM eventlog.partition_ranges AS r
+     WHERE r.max_tx_order_so_far IS NOT NULL AND r.max_tx_order_so_far >= e.tx_order
+     ORDER BY r.max_tx_order_so_far, r.from_etag LIMIT 1)
+    UNION ALL
+    (SELECT r.to_etag FROM eventlog.partition_ranges AS r
+     WHERE r.max_tx_order_so_far IS NOT NULL
+     ORDER BY r.max_tx_order_so_far DESC, r.from_etag DESC LIMIT 1)
+    LIMIT 1) AS f ON true
+  WHERE e.etag = get_event.after_etag;
+  IF NOT FOUND THEN
+    -- 0 (the beginning), an etag whose event was removed since (compaction) or archived, or one
+    -- to refuse (NULL, negative, never returned by the log).
+    v_after_tx_order := eventlog._position_of(get_event.after_etag);
+    v_etag_floor := eventlog._etag_floor(v_after_tx_order);
+    v_archived := true;
+  END IF;
   -- A position before an archived event: EL051 unless eventlog.skip_archived is on (an etag
   -- inside an archived range is answered by _position_of; docs/partitions.md).
-  PERFORM eventlog._check_archived(get_event.after_etag, v_after_tx_order, true);
+  IF v_archived THEN
+    PERFORM eventlog._check_archived(get_event.after_etag, v_after_tx_order, true);
+  END IF;
   v_horizon := coalesce(eventlog._read_horizon(), 9223372036854775807);
-  -- Closed etag ranges below this hold only earlier events: runtime pruning leaves their
-  -- partitions out (docs/partitions.md).
-  v_etag_floor := eventlog._etag_floor(v_after_tx_order);
 
   RETURN QUERY
     SELECT e.*

@@ -8,13 +8,15 @@
 -- get_event(after_etag, max_rows) before anything is written, which is what such callers
 -- meant before clients existed, and which works on a hot standby.
 --
--- The usual call is two statements: an UPDATE of the cursor row that finds the end of the batch
--- (the last of the next max_rows events; an index-only scan for a plain client), keeps the old
--- position in previous_tx_order/_etag and moves the cursor (a HOT update); then the range scan
--- that returns the batch. The UPDATE changes nothing when there is nothing to read, so an empty
--- batch writes nothing: the transaction gets no id, an idle poller never holds back delivery and
--- never waits for a WAL flush. Everything else (first use, another role's client, nothing to read)
--- takes a second look at the cursor row.
+-- The usual call is three statements: a look at the cursor row (where it stands, the etag floor
+-- of that position for pruned tail reads, and whether an archived range lies after it); an UPDATE
+-- of the cursor row that finds the end of the batch (the last of the next max_rows events; an
+-- index-only scan for a plain client), keeps the old position in previous_tx_order/_etag and
+-- moves the cursor (a HOT update); then the range scan that returns the batch. The UPDATE changes
+-- nothing when there is nothing to read, so an empty batch writes nothing: the transaction gets
+-- no id, an idle poller never holds back delivery and never waits for a WAL flush. First use
+-- creates the client and looks again. A cursor before an archived event is refused with EL051
+-- (or, with eventlog.skip_archived on, reads on with a NOTICE): _check_client_archived.
 --
 -- Two workers on one client: the second one's UPDATE waits for the first one's transaction to end
 -- (the row lock); under READ COMMITTED PostgreSQL then evaluates the UPDATE again against the row
@@ -44,6 +46,10 @@ DECLARE
   v_owner_role name;
   v_horizon bigint;
   v_relaxed text;
+  v_cursor_tx_order bigint;
+  v_cursor_etag bigint;
+  v_etag_floor bigint;
+  v_archived boolean;
   v_from_tx_order bigint;
   v_from_etag bigint;
   v_to_tx_order bigint;
@@ -70,6 +76,11 @@ BEGIN
   -- anything writes, so that such reads also work where nothing may be written: on a hot standby.
   IF get_event.members = 1
      AND get_event.client ~ '^[[:space:]]*[-+]?[0-9]+[[:space:]]*$' THEN
+    IF get_event.client::numeric NOT BETWEEN -9223372036854775808 AND 9223372036854775807 THEN
+      RAISE EXCEPTION 'after_etag % is out of range: etags lie between 0 and 9223372036854775807', eventlog._display(get_event.client)
+        USING ERRCODE = 'invalid_parameter_value',
+              HINT = 'Pass an etag the log returned, or 0 for the beginning; a client name must not read as a number.';
+    END IF;
     RETURN QUERY SELECT * FROM eventlog.get_event(get_event.client::bigint, get_event.max_rows);
     RETURN;
   END IF;
@@ -82,6 +93,45 @@ BEGIN
   END IF;
   FOR v_attempt IN 1..3 LOOP
     v_horizon := coalesce(eventlog._read_horizon(), 9223372036854775807);
+    -- Where the cursor stands, with the etag floor of that position (the statement of
+    -- _etag_floor, inlined: closed etag ranges below it hold only earlier events, so runtime
+    -- pruning leaves their partitions out) and whether an archived range holds an event at or
+    -- after it (archived ranges are closed, so one can only lie at or above the floor).
+    SELECT c.tx_order, c.etag, c.owner_role,
+           COALESCE(f.etag, 0),
+           EXISTS (SELECT FROM eventlog.archived_ranges AS a
+                   WHERE a.from_etag >= COALESCE(f.etag, 0) AND a.max_tx_order >= c.tx_order
+                   AND (a.max_tx_order > c.tx_order OR c.etag < a.to_etag))
+    INTO v_cursor_tx_order, v_cursor_etag, v_owner_role, v_etag_floor, v_archived
+    FROM eventlog.client_cursors AS c
+    LEFT JOIN LATERAL (
+      (SELECT r.from_etag AS etag FROM eventlog.partition_ranges AS r
+       WHERE r.max_tx_order_so_far IS NOT NULL AND r.max_tx_order_so_far >= c.tx_order
+       ORDER BY r.max_tx_order_so_far, r.from_etag LIMIT 1)
+      UNION ALL
+      (SELECT r.to_etag FROM eventlog.partition_ranges AS r
+       WHERE r.max_tx_order_so_far IS NOT NULL
+       ORDER BY r.max_tx_order_so_far DESC, r.from_etag DESC LIMIT 1)
+      LIMIT 1) AS f ON true
+    WHERE c.client = get_event.client
+      AND c.members = get_event.members
+      AND c.member = get_event.member;
+    IF NOT FOUND THEN
+      -- First use of the client (or of this group size): create it, then read.
+      PERFORM eventlog._open_client(get_event.client, get_event.member, get_event.members);
+      v_checked := true;
+      CONTINUE;
+    END IF;
+    IF v_owner_role <> v_caller AND NOT v_checked THEN
+      PERFORM eventlog._check_client_access(get_event.client, v_owner_role);
+      v_checked := true;
+    END IF;
+    -- A cursor before an archived event: EL051 naming the client, or with eventlog.skip_archived
+    -- on a NOTICE, and the read goes on with what the log holds (docs/partitions.md).
+    IF v_archived THEN
+      PERFORM eventlog._check_client_archived(get_event.client, v_cursor_tx_order, v_cursor_etag);
+    END IF;
+
     -- Move the cursor to the end of the batch: the max_rows-th event after it, or else the last
     -- one there is (the second branch runs only when the first finds nothing). Keep the old
     -- position; nothing is updated when there is nothing to read.
@@ -93,6 +143,11 @@ BEGIN
     -- an empty batch. A scalar subquery stays a subplan, which the recheck runs again from the
     -- new position. Its ORDER BY keeps it one index probe at the cursor, like the join's (without
     -- it the generic plan may pick a sequential scan under the LIMIT).
+    --
+    -- The floor was taken for the position read above. It holds for any later position (the
+    -- floor only grows with the position), so it holds after a recheck against another worker's
+    -- move; a cursor moved back meanwhile (seek_client) fails the last condition, and the call
+    -- returns an empty batch instead of reading from the wrong place.
     IF get_event.members = 1 THEN
       UPDATE eventlog.client_cursors AS c
       SET (tx_order, etag) = (
@@ -102,6 +157,7 @@ BEGIN
                FROM eventlog.events AS e
                WHERE (e.tx_order, e.etag) > (c.tx_order, c.etag)
                  AND e.tx_order < v_horizon
+                 AND e.etag >= v_etag_floor
                ORDER BY e.tx_order, e.etag
                OFFSET get_event.max_rows - 1
                LIMIT 1)
@@ -110,6 +166,7 @@ BEGIN
                FROM eventlog.events AS e
                WHERE (e.tx_order, e.etag) > (c.tx_order, c.etag)
                  AND e.tx_order < v_horizon
+                 AND e.etag >= v_etag_floor
                ORDER BY e.tx_order DESC, e.etag DESC
                LIMIT 1)
               LIMIT 1
@@ -125,8 +182,10 @@ BEGIN
         AND (SELECT true FROM eventlog.events AS e
              WHERE (e.tx_order, e.etag) > (c.tx_order, c.etag)
                AND e.tx_order < v_horizon
+               AND e.etag >= v_etag_floor
              ORDER BY e.tx_order, e.etag
              LIMIT 1)
+        AND (c.tx_order, c.etag) >= (v_cursor_tx_order, v_cursor_etag)
       RETURNING c.previous_tx_order, c.previous_etag, c.tx_order, c.etag
       INTO v_from_tx_order, v_from_etag, v_to_tx_order, v_to_etag;
     ELSE
@@ -138,6 +197,7 @@ BEGIN
                FROM eventlog.events AS e
                WHERE (e.tx_order, e.etag) > (c.tx_order, c.etag)
                  AND e.tx_order < v_horizon
+                 AND e.etag >= v_etag_floor
                  AND CASE WHEN e.stream IS NULL THEN 0
                           ELSE pg_catalog.abs(pg_catalog.hashtextextended(e.stream, 0) % get_event.members) END = get_event.member
                ORDER BY e.tx_order, e.etag
@@ -148,6 +208,7 @@ BEGIN
                FROM eventlog.events AS e
                WHERE (e.tx_order, e.etag) > (c.tx_order, c.etag)
                  AND e.tx_order < v_horizon
+                 AND e.etag >= v_etag_floor
                  AND CASE WHEN e.stream IS NULL THEN 0
                           ELSE pg_catalog.abs(pg_catalog.hashtextextended(e.stream, 0) % get_event.members) END = get_event.member
                ORDER BY e.tx_order DESC, e.etag DESC
@@ -165,10 +226,12 @@ BEGIN
         AND (SELECT true FROM eventlog.events AS e
              WHERE (e.tx_order, e.etag) > (c.tx_order, c.etag)
                AND e.tx_order < v_horizon
+               AND e.etag >= v_etag_floor
                AND CASE WHEN e.stream IS NULL THEN 0
                         ELSE pg_catalog.abs(pg_catalog.hashtextextended(e.stream, 0) % get_event.members) END = get_event.member
              ORDER BY e.tx_order, e.etag
              LIMIT 1)
+        AND (c.tx_order, c.etag) >= (v_cursor_tx_order, v_cursor_etag)
       RETURNING c.previous_tx_order, c.previous_etag, c.tx_order, c.etag
       INTO v_from_tx_order, v_from_etag, v_to_tx_order, v_to_etag;
     END IF;
@@ -181,6 +244,7 @@ BEGIN
         FROM eventlog.events AS e
         WHERE (e.tx_order, e.etag) > (v_from_tx_order, v_from_etag)
           AND (e.tx_order, e.etag) <= (v_to_tx_order, v_to_etag)
+          AND e.etag >= v_etag_floor
           AND (get_event.members = 1
                OR CASE WHEN e.stream IS NULL THEN 0
                        ELSE pg_catalog.abs(pg_catalog.hashtextextended(e.stream, 0) % get_event.members) END = get_event.member)
@@ -188,25 +252,9 @@ BEGIN
         LIMIT get_event.max_rows;
       RETURN;
     END IF;
-    IF v_checked THEN
-      EXIT;
-    END IF;
-
-    -- Nothing delivered. Find out why: no such client (or group size), another role's client, or
-    -- nothing to read.
-    SELECT c.owner_role INTO v_owner_role
-    FROM eventlog.client_cursors AS c
-    WHERE c.client = get_event.client
-      AND c.members = get_event.members
-      AND c.member = get_event.member;
-    IF NOT FOUND THEN
-      PERFORM eventlog._open_client(get_event.client, get_event.member, get_event.members);
-    ELSIF v_owner_role = v_caller THEN
-      EXIT;
-    ELSE
-      PERFORM eventlog._check_client_access(get_event.client, v_owner_role);
-    END IF;
-    v_checked := true;
+    -- Nothing to read (or the cursor was moved back or dropped meanwhile: the next call reads
+    -- from where it stands then).
+    EXIT;
   END LOOP;
 
   -- Wrote nothing: leave synchronous_commit as the caller had it.

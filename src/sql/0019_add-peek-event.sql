@@ -28,6 +28,8 @@ DECLARE
   v_relaxed text;
   v_to_tx_order bigint;
   v_to_etag bigint;
+  v_etag_floor bigint;
+  v_archived boolean;
 BEGIN
   IF peek_event.max_rows IS NULL OR peek_event.max_rows < 1 OR peek_event.max_rows > 10000 THEN
     RAISE EXCEPTION 'max_rows must be between 1 and 10000, got %', coalesce(peek_event.max_rows::text, 'NULL')
@@ -48,6 +50,30 @@ BEGIN
     PERFORM eventlog._check_client_access(v_cursor.client, v_cursor.owner_role);
   END IF;
 
+  -- The etag floor of the cursor's position (the statement of _etag_floor, inlined: closed etag
+  -- ranges below it hold only earlier events, so runtime pruning leaves their partitions out), and
+  -- whether an archived range holds an event at or after it (archived ranges are closed, so one
+  -- can only lie at or above the floor): then EL051 naming the client, or with
+  -- eventlog.skip_archived on a NOTICE, and the peek goes on with what the log holds.
+  SELECT COALESCE(f.etag, 0),
+         EXISTS (SELECT FROM eventlog.archived_ranges AS a
+                 WHERE a.from_etag >= COALESCE(f.etag, 0) AND a.max_tx_order >= v_cursor.tx_order
+                   AND (a.max_tx_order > v_cursor.tx_order OR v_cursor.etag < a.to_etag))
+  INTO v_etag_floor, v_archived
+  FROM ((SELECT r.from_etag AS etag FROM eventlog.partition_ranges AS r
+         WHERE r.max_tx_order_so_far IS NOT NULL AND r.max_tx_order_so_far >= v_cursor.tx_order
+         ORDER BY r.max_tx_order_so_far, r.from_etag LIMIT 1)
+        UNION ALL
+        (SELECT r.to_etag FROM eventlog.partition_ranges AS r
+         WHERE r.max_tx_order_so_far IS NOT NULL
+         ORDER BY r.max_tx_order_so_far DESC, r.from_etag DESC LIMIT 1)
+        UNION ALL
+        (SELECT NULL::bigint)
+        LIMIT 1) AS f;
+  IF v_archived THEN
+    PERFORM eventlog._check_client_archived(peek_event.client, v_cursor.tx_order, v_cursor.etag);
+  END IF;
+
   -- The end of the batch: the max_rows-th event of the share after the cursor, else the last one.
   v_horizon := coalesce(eventlog._read_horizon(), 9223372036854775807);
   SELECT batch_end.tx_order, batch_end.etag INTO v_to_tx_order, v_to_etag
@@ -56,6 +82,7 @@ BEGIN
      FROM eventlog.events AS e
      WHERE (e.tx_order, e.etag) > (v_cursor.tx_order, v_cursor.etag)
        AND e.tx_order < v_horizon
+       AND e.etag >= v_etag_floor
        AND (peek_event.members = 1
             OR CASE WHEN e.stream IS NULL THEN 0
                     ELSE pg_catalog.abs(pg_catalog.hashtextextended(e.stream, 0) % peek_event.members) END = peek_event.member)
@@ -67,6 +94,7 @@ BEGIN
      FROM eventlog.events AS e
      WHERE (e.tx_order, e.etag) > (v_cursor.tx_order, v_cursor.etag)
        AND e.tx_order < v_horizon
+       AND e.etag >= v_etag_floor
        AND (peek_event.members = 1
             OR CASE WHEN e.stream IS NULL THEN 0
                     ELSE pg_catalog.abs(pg_catalog.hashtextextended(e.stream, 0) % peek_event.members) END = peek_event.member)
@@ -104,6 +132,7 @@ BEGIN
     FROM eventlog.events AS e
     WHERE (e.tx_order, e.etag) > (v_cursor.tx_order, v_cursor.etag)
       AND (e.tx_order, e.etag) <= (v_to_tx_order, v_to_etag)
+      AND e.etag >= v_etag_floor
       AND (peek_event.members = 1
            OR CASE WHEN e.stream IS NULL THEN 0
                    ELSE pg_catalog.abs(pg_catalog.hashtextextended(e.stream, 0) % peek_event.members) END = peek_event.member)

@@ -5,6 +5,7 @@
 -- final, so no event can appear in that range later, and every event of the share in it was in
 -- some peek's batch. Anything else is refused, nothing is written:
 --   EL001  the etag is not in the log;
+--   EL051  the etag lies in a range detach_partitions archived (its position left the log);
 --   EL010  the etag is behind the cursor: already acknowledged (moving back is seek_client's job);
 --   EL011  the etag was never delivered to this client: not yet deliverable, another member's
 --          event, or past the end of what peek_event has returned.
@@ -24,6 +25,8 @@ DECLARE
   v_cursor eventlog.client_cursors;
   v_tx_order bigint;
   v_stream text;
+  v_archived_from bigint;
+  v_archived_to bigint;
 BEGIN
   IF ack_event.etag IS NULL THEN
     RAISE EXCEPTION 'etag must not be NULL'
@@ -55,6 +58,19 @@ BEGIN
   FROM eventlog.events AS e
   WHERE e.etag = ack_event.etag;
   IF NOT FOUND THEN
+    -- An etag of a range detach_partitions archived: its position left the log with it, so the
+    -- cursor cannot be put there, with or without eventlog.skip_archived.
+    SELECT a.from_etag, a.to_etag INTO v_archived_from, v_archived_to
+    FROM eventlog.archived_ranges AS a
+    WHERE a.from_etag <= ack_event.etag AND a.to_etag > ack_event.etag;
+    IF FOUND THEN
+      RAISE EXCEPTION 'etag % cannot be acknowledged for client %: etags % to % are archived; the first etag in the log is %',
+          ack_event.etag, eventlog._display(ack_event.client), v_archived_from, v_archived_to - 1,
+          COALESCE((SELECT min(e.etag) FROM eventlog.events AS e)::text, 'none (the log is empty)')
+        USING ERRCODE = 'EL051',
+              DETAIL = pg_catalog.format('Its cursor is at etag %s.', v_cursor.etag),
+              HINT = 'Attach the range again with reattach_partitions(), or peek again (with SET eventlog.skip_archived = on it reads on with the events the log still holds) and acknowledge an etag it returns.';
+    END IF;
     RAISE EXCEPTION 'etag % is not in the log', ack_event.etag
       USING ERRCODE = 'EL001',
             HINT = 'Acknowledge an etag that peek_event returned to this client.';

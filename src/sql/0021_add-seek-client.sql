@@ -17,10 +17,22 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   v_tx_order bigint;
+  v_message text;
+  v_detail text;
+  v_hint text;
 BEGIN
   -- Any etag the log returned, also one whose event was removed since (compaction); refuses NULL,
-  -- negative etags and etags the log never returned.
-  v_tx_order := eventlog._position_of(seek_client.etag, 'etag');
+  -- negative etags and etags the log never returned. An etag of an archived range is EL051,
+  -- naming the client; with eventlog.skip_archived on, the client moves to the beginning of what
+  -- the log still holds (as get_event(after_etag) reads on from there).
+  BEGIN
+    v_tx_order := eventlog._position_of(seek_client.etag, 'etag');
+  EXCEPTION
+    WHEN SQLSTATE 'EL051' THEN
+      GET STACKED DIAGNOSTICS v_message = MESSAGE_TEXT, v_detail = PG_EXCEPTION_DETAIL, v_hint = PG_EXCEPTION_HINT;
+      RAISE EXCEPTION 'client % cannot seek to etag %: %', eventlog._display(seek_client.client), seek_client.etag, v_message
+        USING ERRCODE = 'EL051', DETAIL = v_detail, HINT = v_hint;
+  END;
   PERFORM eventlog._check_client_managed(seek_client.client);
 
   -- What peek_event handed out before no longer counts: after a seek back, acknowledging an etag
@@ -114,6 +126,11 @@ BEGIN
     LIMIT 1;
     RETURN eventlog.seek_client(seek_client.client, coalesce(v_etag, 0));
   ELSIF v_target ~ '^[-+]?[0-9]+$' THEN
+    IF v_target::numeric NOT BETWEEN -9223372036854775808 AND 9223372036854775807 THEN
+      RAISE EXCEPTION 'seek target % is out of range: etags lie between 0 and 9223372036854775807', eventlog._display(seek_client.target)
+        USING ERRCODE = 'invalid_parameter_value',
+              HINT = 'Pass an etag the log returned, ''beginning'', ''end'' or a timestamp.';
+    END IF;
     RETURN eventlog.seek_client(seek_client.client, v_target::bigint);
   END IF;
   BEGIN

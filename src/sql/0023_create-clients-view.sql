@@ -8,6 +8,9 @@
 -- member, those of its share among them), so it stops growing at 1000000. It includes committed
 -- events that are held back; held_back_by_pid and held_back_for name the oldest transaction that
 -- holds them (see delivery_blockers()) when the next event this cursor would read is held back.
+-- Events of archived ranges (detach_partitions) are not in the log and not counted;
+-- archived_from_etag names the first archived range that holds events after the cursor (the
+-- client's next read is refused with EL051 unless eventlog.skip_archived is on).
 CREATE FUNCTION eventlog.client_status(client_name text DEFAULT NULL)
 RETURNS TABLE (
   client text,
@@ -21,7 +24,8 @@ RETURNS TABLE (
   created_at timestamptz,
   superseded boolean,
   held_back_by_pid integer,
-  held_back_for interval
+  held_back_for interval,
+  archived_from_etag bigint
 )
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -55,7 +59,8 @@ BEGIN
       v.created_at,
       v.old_shape,
       CASE WHEN pending.next_tx_order >= v_horizon THEN (SELECT o.pid FROM oldest_blocker AS o) END,
-      CASE WHEN pending.next_tx_order >= v_horizon THEN (SELECT o.xact_age FROM oldest_blocker AS o) END
+      CASE WHEN pending.next_tx_order >= v_horizon THEN (SELECT o.xact_age FROM oldest_blocker AS o) END,
+      (eventlog._archived_after(v.tx_order, v.etag)).from_etag
     FROM visible AS v
     CROSS JOIN LATERAL (
       SELECT count(*) AS events, pg_catalog.min(p.ctime) AS oldest, pg_catalog.min(p.tx_order) AS next_tx_order
@@ -111,3 +116,5 @@ COMMENT ON COLUMN eventlog.clients.held_back_by_pid IS
   'When the next event for this cursor is held back: pid of the oldest open transaction holding it (NULL for a prepared transaction); see delivery_blockers().';
 COMMENT ON COLUMN eventlog.clients.held_back_for IS
   'When the next event for this cursor is held back: how long the oldest transaction holding it has been open.';
+COMMENT ON COLUMN eventlog.clients.archived_from_etag IS
+  'When an archived range holds events after the cursor (the next read is refused with EL051 unless eventlog.skip_archived is on): its first etag; NULL otherwise.';

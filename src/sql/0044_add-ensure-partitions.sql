@@ -137,7 +137,12 @@ COMMENT ON FUNCTION eventlog._close_ranges() IS
 -- The lowest etag a read after position after_tx_order needs: the start of the first range that
 -- is open or holds an event at or after that position. Everything below it is in closed ranges
 -- whose events all come before the position, so a read adds etag >= this and runtime pruning
--- leaves their partitions out. PL/pgSQL, so that its two lookups keep their plans per session.
+-- leaves their partitions out. Ranges close in etag order (_close_ranges), so the closed ones are
+-- a prefix of the ranges and the first open one starts where the last closed one ends: the answer
+-- is the first closed range whose running maximum reaches the position, else the end of the last
+-- closed range, else 0. One statement (two probes of partition_ranges_closed_idx; the second
+-- runs only when the first finds nothing). get_event(after_etag) and the client reads inline the
+-- same statement (no function call on their fast path); keep them alike.
 CREATE FUNCTION eventlog._etag_floor(after_tx_order bigint)
 RETURNS bigint
 LANGUAGE plpgsql STABLE
@@ -146,16 +151,15 @@ AS $$
 DECLARE
   v_floor bigint;
 BEGIN
-  SELECT r.from_etag INTO v_floor FROM eventlog.partition_ranges AS r
-  WHERE r.max_tx_order_so_far IS NOT NULL AND r.max_tx_order_so_far >= _etag_floor.after_tx_order
-  ORDER BY r.max_tx_order_so_far, r.from_etag LIMIT 1;
-  IF v_floor IS NULL THEN
-    SELECT r.from_etag INTO v_floor FROM eventlog.partition_ranges AS r
-    WHERE r.max_tx_order_so_far IS NULL ORDER BY r.from_etag LIMIT 1;
-  END IF;
-  IF v_floor IS NULL THEN
-    SELECT max(r.to_etag) INTO v_floor FROM eventlog.partition_ranges AS r;
-  END IF;
+  SELECT f.etag INTO v_floor
+  FROM ((SELECT r.from_etag AS etag FROM eventlog.partition_ranges AS r
+         WHERE r.max_tx_order_so_far IS NOT NULL AND r.max_tx_order_so_far >= _etag_floor.after_tx_order
+         ORDER BY r.max_tx_order_so_far, r.from_etag LIMIT 1)
+        UNION ALL
+        (SELECT r.to_etag FROM eventlog.partition_ranges AS r
+         WHERE r.max_tx_order_so_far IS NOT NULL
+         ORDER BY r.max_tx_order_so_far DESC, r.from_etag DESC LIMIT 1)
+        LIMIT 1) AS f;
   RETURN COALESCE(v_floor, 0);
 END;
 $$;

@@ -41,8 +41,9 @@ DECLARE
   v_first bigint;
 BEGIN
   IF _check_archived.in_log THEN
-    SELECT * INTO v_range FROM eventlog.archived_ranges AS a
-    WHERE a.max_tx_order >= _check_archived.after_tx_order ORDER BY a.from_etag LIMIT 1;
+    -- The first archived range with an event after (after_tx_order, after_etag): defined with
+    -- the named clients' answer, later.
+    v_range := eventlog._archived_after(_check_archived.after_tx_order, _check_archived.after_etag);
   ELSE
     SELECT * INTO v_range FROM eventlog.archived_ranges AS a
     WHERE a.from_etag <= _check_archived.after_etag AND a.to_etag > _check_archived.after_etag;

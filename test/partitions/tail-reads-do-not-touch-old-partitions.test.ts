@@ -1,5 +1,6 @@
 // Tail reads do not touch old partitions (docs/partitions.md): once maintenance has closed the
-// etag ranges behind the writers, get_event after a recent position prunes their partitions, so
+// etag ranges behind the writers, get_event after a recent position (and a named client's
+// get_event and peek_event from a recent cursor) prunes their partitions, so
 // the buffers a tail read touches stay the same (up to page alignment) with 3, 6 or 12
 // partitions behind it. The same
 // query without the bound (a control, as a plain SELECT) touches one index per partition more.
@@ -48,9 +49,23 @@ t.test('a tail read touches the same buffers with 3, 6 and 12 partitions behind 
     const control = await reader.query(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) SELECT * FROM eventlog.events
       WHERE (tx_order, etag) > (${x}, ${after}) ORDER BY tx_order, etag LIMIT 100`);
     const parts = (await reader.query<{ n: string }>(`SELECT count(*) AS n FROM pg_inherits WHERE inhparent = 'eventlog.events'::regclass`)).rows[0].n;
-    return { read: buffers(plan.rows), control: buffers(control.rows), parts: Number(parts) };
+    // A named client and a peeking one, standing at the same position (the EXPLAIN ANALYZE runs
+    // the read, so the client is put back there first). Each read runs once before it is
+    // measured, as get_event's does above: the first call after partitions were added plans its
+    // statements again, which reads the catalog once per partition.
+    await reader.query(`SELECT eventlog.seek_client('tail-reader', $1::bigint)`, [after]);
+    t.equal((await reader.query(`SELECT etag FROM eventlog.get_event('tail-reader', 100)`)).rows.length, 50, 'the named client\'s tail read returns the last 50 events');
+    await reader.query(`SELECT eventlog.seek_client('tail-reader', $1::bigint)`, [after]);
+    const client = await reader.query(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) SELECT * FROM eventlog.get_event('tail-reader', 100)`);
+    await reader.query(`SELECT eventlog.seek_client('tail-peeker', $1::bigint)`, [after]);
+    t.equal((await reader.query(`SELECT etag FROM eventlog.peek_event('tail-peeker', 100)`)).rows.length, 50, 'and so does its peek');
+    await reader.query(`SELECT eventlog.seek_client('tail-peeker', $1::bigint)`, [after]);
+    const peek = await reader.query(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) SELECT * FROM eventlog.peek_event('tail-peeker', 100)`);
+    return { read: buffers(plan.rows), client: buffers(client.rows), peek: buffers(peek.rows), control: buffers(control.rows), parts: Number(parts) };
   };
 
+  await reader.query(`SELECT count(*) FROM eventlog.get_event('tail-reader', 1)`);
+  await reader.query(`SELECT count(*) FROM eventlog.peek_event('tail-peeker', 1)`);
   await fillTo(3);
   const at3 = await measure();
   await fillTo(6);
@@ -65,6 +80,12 @@ t.test('a tail read touches the same buffers with 3, 6 and 12 partitions behind 
   // one more partition scanned costs at least one index descent, nine more at least nine.
   t.ok(Math.abs(at6.read - at3.read) <= 3, `get_event touches as many buffers with ${at6.parts} partitions (${at6.read}) as with ${at3.parts} (${at3.read})`);
   t.ok(Math.abs(at12.read - at3.read) <= 3, `and with ${at12.parts} (${at12.read})`);
+  // The named-client reads: a look at the cursor row, its move (a HOT update) and the batch; the
+  // same flatness (their own rows add a few buffers, the same number each time).
+  t.ok(Math.abs(at6.client - at3.client) <= 3 && Math.abs(at12.client - at3.client) <= 3,
+    `get_event('client') touches as many buffers with ${at3.parts}, ${at6.parts} and ${at12.parts} partitions (${at3.client}, ${at6.client}, ${at12.client})`);
+  t.ok(Math.abs(at6.peek - at3.peek) <= 3 && Math.abs(at12.peek - at3.peek) <= 3,
+    `and so does peek_event (${at3.peek}, ${at6.peek}, ${at12.peek})`);
 });
 
 // The bound must never leave out a range a transaction can still add to. Transaction A takes an

@@ -45,7 +45,6 @@ const internal = (code: string) => /^(XX|58)/.test(code);
 // until it is fixed (then delete its line: the test fails again if it comes back). Reported to the
 // owners of the functions (docs/reliability.md, "Findings").
 const KNOWN_FINDINGS: Record<string, string> = {
-  'eventlog.seek_client 22003': 'seek_client(client, target text) with a numeric target past bigint (\'9223372036854775808\') is refused with 22003 from the cast, which the README does not list (0021)',
 };
 // Refusals that come after a write (the transaction has an id, though the statement undid the
 // write): the same bookkeeping, for the rule "a refusal writes nothing first".
