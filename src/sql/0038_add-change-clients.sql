@@ -141,15 +141,11 @@ BEGIN
       AND CASE WHEN c.owner_role = v_caller OR v_checked
                THEN eventlog._check_archived(c.etag, c.tx_order, true) IS NOT NULL
                ELSE false END
-      -- A scalar subquery, not EXISTS, for the reason given in get_event(client) (0018): after
-      -- waiting for another worker's move, the recheck must look again from the new position.
-      AND (SELECT true FROM eventlog.events AS e
-           WHERE (e.tx_order, e.etag) > (c.tx_order, c.etag)
-             AND e.tx_order < v_horizon
-             AND pg_catalog.starts_with(e.stream, v_prefix)
-             AND e.event_type IN ('insert', 'update', 'delete')
-           ORDER BY e.tx_order, e.etag
-           LIMIT 1)
+      AND EXISTS (SELECT 1 FROM eventlog.events AS e
+                  WHERE (e.tx_order, e.etag) > (c.tx_order, c.etag)
+                    AND e.tx_order < v_horizon
+                    AND pg_catalog.starts_with(e.stream, v_prefix)
+                    AND e.event_type IN ('insert', 'update', 'delete'))
     RETURNING c.previous_tx_order, c.previous_etag, c.tx_order, c.etag
     INTO v_from_tx_order, v_from_etag, v_to_tx_order, v_to_etag;
 
