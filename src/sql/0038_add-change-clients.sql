@@ -136,11 +136,7 @@ BEGIN
         moved_at = pg_catalog.now()
     WHERE c.client = get_changes.client
       AND c.tbl = get_changes.tbl
-      -- Only then: a cursor before an archived range (detach_partitions) is answered like
-      -- get_event(after_etag) answers such a position: EL051, or on with eventlog.skip_archived.
-      AND CASE WHEN c.owner_role = v_caller OR v_checked
-               THEN eventlog._check_archived(c.etag, c.tx_order, true) IS NOT NULL
-               ELSE false END
+      AND (c.owner_role = v_caller OR v_checked)
       AND EXISTS (SELECT 1 FROM eventlog.events AS e
                   WHERE (e.tx_order, e.etag) > (c.tx_order, c.etag)
                     AND e.tx_order < v_horizon
@@ -150,6 +146,10 @@ BEGIN
     INTO v_from_tx_order, v_from_etag, v_to_tx_order, v_to_etag;
 
     IF FOUND THEN
+      -- A cursor that stood before an archived range (detach_partitions) is answered like
+      -- get_event(after_etag) answers such a position: EL051 (which undoes the move), or on with
+      -- eventlog.skip_archived.
+      PERFORM eventlog._check_archived(v_from_etag, v_from_tx_order, true);
       RETURN QUERY
         SELECT e.*
         FROM eventlog.events AS e
