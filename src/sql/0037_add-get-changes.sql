@@ -2,7 +2,8 @@
 -- order, from any etag the log returned, and only below the read horizon (0006), so that no later
 -- read can find an event in front of one already returned. Any later read therefore shares a
 -- common prefix with any earlier one. The table's events are those whose stream starts with its
--- stream prefix (tracked_tables) and whose type is insert, update or delete.
+-- stream prefix (tracked_tables) and whose type is insert, update or delete. Archived ranges
+-- (detach_partitions) are answered as get_event answers them (_check_archived, defined later).
 --
 -- Cost: the read walks the log in log order from the position and skips other events; a table
 -- whose changes are rare among many other events costs a scan of those events (docs/capture.md).
@@ -38,6 +39,10 @@ BEGIN
             HINT = 'eventlog.tracked_tables lists the tracked tables; track_table starts tracking one.';
   END IF;
 
+  -- A position before an archived event: get_event(after_etag)'s answer (EL051, or on with
+  -- eventlog.skip_archived), also when the archived range held no change of this table: it is not
+  -- in the log to look at. An etag inside an archived range is answered by _position_of.
+  PERFORM eventlog._check_archived(get_changes.after_etag, v_after_tx_order, true);
   v_horizon := coalesce(eventlog._read_horizon(), 9223372036854775807);
 
   RETURN QUERY

@@ -6,11 +6,19 @@
 -- is per (client, table). Ownership, name rules and access follow get_event's clients (0013,
 -- 0015).
 --
+-- peek_changes, ack_changes and seek_changes (later migrations) work on the same cursors:
+-- peeked_tx_order/_etag is the end of the furthest batch peek_changes returned since the client
+-- was created or sought, as on client_cursors (0012, 0019).
+--
 -- The read is the same two statements as get_event(client): an UPDATE of the cursor row that
 -- finds the end of the batch and keeps the old position (nothing is written when there is nothing
 -- to read, so an idle poller holds nothing back), then the range scan of the claimed batch. Two
 -- workers on one client: the second one's UPDATE waits for the first one's transaction, then
--- (READ COMMITTED) continues after its events; under REPEATABLE READ it fails with 40001.
+-- (READ COMMITTED) continues after its events; under REPEATABLE READ it fails with 40001. A move
+-- commits like get_event(client)'s (_relax_cursor_commit, eventlog.synchronous_cursors). A cursor
+-- positioned before an archived range (detach_partitions) gets get_event's answer for such a
+-- position (_check_archived: EL051, or with eventlog.skip_archived on, the changes the log still
+-- holds).
 CREATE TABLE eventlog.change_cursors (
   client text NOT NULL,
   tbl regclass NOT NULL,
@@ -18,6 +26,8 @@ CREATE TABLE eventlog.change_cursors (
   etag bigint NOT NULL DEFAULT 0,
   previous_tx_order bigint NOT NULL DEFAULT -1,
   previous_etag bigint NOT NULL DEFAULT 0,
+  peeked_tx_order bigint NOT NULL DEFAULT -1,
+  peeked_etag bigint NOT NULL DEFAULT 0,
   owner_role name NOT NULL,
   created_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
   moved_at timestamptz,
@@ -40,12 +50,16 @@ COMMENT ON COLUMN eventlog.change_cursors.previous_tx_order IS
   'tx_order of the position before the last move: its batch began after it.';
 COMMENT ON COLUMN eventlog.change_cursors.previous_etag IS
   'etag of the position before the last move: its batch began after it.';
+COMMENT ON COLUMN eventlog.change_cursors.peeked_tx_order IS
+  'tx_order of the last change of the furthest batch peek_changes returned since the cursor was created or sought; -1 if none.';
+COMMENT ON COLUMN eventlog.change_cursors.peeked_etag IS
+  'etag of the last change of the furthest batch peek_changes returned since the cursor was created or sought; ack_changes accepts etags up to it.';
 COMMENT ON COLUMN eventlog.change_cursors.owner_role IS
   'Role the client belongs to: the role that first used it; members of it and of eventlog_admin may use it too.';
 COMMENT ON COLUMN eventlog.change_cursors.created_at IS
   'When the client was created (its first read).';
 COMMENT ON COLUMN eventlog.change_cursors.moved_at IS
-  'When the cursor last moved; NULL if never.';
+  'When the cursor last moved (get_changes, ack_changes or seek_changes); NULL if never.';
 
 CREATE FUNCTION eventlog.get_changes(tbl regclass, client text, max_rows integer DEFAULT 1000)
 RETURNS SETOF eventlog.events
@@ -59,6 +73,7 @@ DECLARE
   v_owner_role name;
   v_checked boolean := false;
   v_horizon bigint;
+  v_relaxed text;
   v_from_tx_order bigint;
   v_from_etag bigint;
   v_to_tx_order bigint;
@@ -87,6 +102,8 @@ BEGIN
             HINT = 'eventlog.tracked_tables lists the tracked tables; track_table starts tracking one.';
   END IF;
 
+  -- A cursor move commits like get_event(client)'s (eventlog.synchronous_cursors, 0016).
+  v_relaxed := eventlog._relax_cursor_commit();
   FOR v_attempt IN 1..2 LOOP
     v_horizon := coalesce(eventlog._read_horizon(), 9223372036854775807);
     UPDATE eventlog.change_cursors AS c
@@ -129,6 +146,10 @@ BEGIN
     INTO v_from_tx_order, v_from_etag, v_to_tx_order, v_to_etag;
 
     IF FOUND THEN
+      -- A cursor that stood before an archived range (detach_partitions) is answered like
+      -- get_event(after_etag) answers such a position: EL051 (which undoes the move), or on with
+      -- eventlog.skip_archived.
+      PERFORM eventlog._check_archived(v_from_etag, v_from_tx_order, true);
       RETURN QUERY
         SELECT e.*
         FROM eventlog.events AS e
@@ -141,11 +162,11 @@ BEGIN
       RETURN;
     END IF;
     IF v_checked THEN
-      RETURN;
+      EXIT;
     END IF;
 
     -- Nothing delivered: no such client yet, another role's client, or nothing to read.
-    SELECT c.owner_role INTO v_owner_role
+    SELECT c.owner_role, c.tx_order, c.etag INTO v_owner_role, v_from_tx_order, v_from_etag
     FROM eventlog.change_cursors AS c
     WHERE c.client = get_changes.client AND c.tbl = get_changes.tbl;
     IF NOT FOUND THEN
@@ -154,19 +175,27 @@ BEGIN
       INSERT INTO eventlog.change_cursors AS c (client, tbl, owner_role)
       VALUES (get_changes.client, get_changes.tbl, v_caller)
       ON CONFLICT ON CONSTRAINT change_cursors_pkey DO NOTHING;
-      SELECT c.owner_role INTO STRICT v_owner_role
+      SELECT c.owner_role, c.tx_order, c.etag INTO STRICT v_owner_role, v_from_tx_order, v_from_etag
       FROM eventlog.change_cursors AS c
       WHERE c.client = get_changes.client AND c.tbl = get_changes.tbl;
       IF v_owner_role <> v_caller THEN
         PERFORM eventlog._check_client_access(get_changes.client, v_owner_role);
       END IF;
     ELSIF v_owner_role = v_caller THEN
-      RETURN; -- our own client, nothing to read
+      -- Our own client with nothing to read; still EL051 before an archived range.
+      PERFORM eventlog._check_archived(v_from_etag, v_from_tx_order, true);
+      EXIT;
     ELSE
       PERFORM eventlog._check_client_access(get_changes.client, v_owner_role);
     END IF;
+    PERFORM eventlog._check_archived(v_from_etag, v_from_tx_order, true);
     v_checked := true;
   END LOOP;
+
+  -- Wrote nothing: leave synchronous_commit as the caller had it.
+  IF v_relaxed IS NOT NULL AND pg_catalog.pg_current_xact_id_if_assigned() IS NULL THEN
+    PERFORM pg_catalog.set_config('synchronous_commit', v_relaxed, true);
+  END IF;
 END;
 $$;
 
