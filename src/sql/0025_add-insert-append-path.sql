@@ -213,12 +213,39 @@ CREATE TRIGGER _100_check_append
 -- the retry gets a new, later id). Appenders whose first write is the append queue on the
 -- stream before they take their id (the check trigger), so they never meet it; it needs a
 -- transaction that wrote something else first, then appended after a later one did.
+--
+-- append_to_stream with several events reserves all their versions with one update of the stream's
+-- row (version moves to the last one, reserved_from names the first) and names the next one in the
+-- transaction-local setting eventlog.stream_reservation ('<next version>' newline '<stream>') just
+-- before its one INSERT; each of that INSERT's rows takes the next reserved version here and moves
+-- the setting on, instead of updating the row once per event (docs/streams.md, "One update per
+-- call"). The setting alone proves nothing (any role can set it), so a row takes a version from it
+-- only while the stream's row, as this transaction sees it, holds a reservation that covers it;
+-- append_to_stream clears the reservation in the same call, so it is never committed and never
+-- seen by another transaction. Any other row, and a row that finds no such reservation, takes the
+-- upsert below.
 CREATE FUNCTION eventlog.tg_events__assign_stream_version()
 RETURNS trigger
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+  v_reservation text := pg_catalog.current_setting('eventlog.stream_reservation', true);
+  v_next integer;
 BEGIN
+  IF v_reservation <> '' AND pg_catalog.split_part(v_reservation, E'\n', 2) = NEW.stream THEN
+    v_next := pg_catalog.split_part(v_reservation, E'\n', 1)::integer;
+    PERFORM 1 FROM eventlog.streams AS s
+    WHERE s.stream = NEW.stream
+      AND v_next BETWEEN s.reserved_from AND s.version
+      AND s.tx_order = NEW.tx_order;
+    IF FOUND THEN
+      -- An assignment, not PERFORM: an expression, not a query.
+      v_reservation := pg_catalog.set_config('eventlog.stream_reservation', (v_next + 1)::text || E'\n' || NEW.stream, true);
+      NEW.version := v_next;
+      RETURN NEW;
+    END IF;
+  END IF;
   INSERT INTO eventlog.streams AS s (stream, version, tx_order)
   VALUES (NEW.stream, 1, NEW.tx_order)
   ON CONFLICT ON CONSTRAINT streams_pkey DO UPDATE SET version = s.version + 1, tx_order = EXCLUDED.tx_order

@@ -104,6 +104,7 @@ DECLARE
   v_current integer;
   v_element jsonb;
   v_row eventlog.events;
+  v_tx_order bigint;
 BEGIN
   -- Everything is checked before anything is written. PL/pgSQL sets up every expression it
   -- evaluates again in each transaction, so the common case (valid arguments) is one expression;
@@ -245,18 +246,39 @@ BEGIN
     END IF;
   END IF;
 
-  -- The stream's versions come from the log's own numbering (the BEFORE INSERT trigger
-  -- _200_assign_stream_version upserts the stream's row in eventlog.streams for each event, in
-  -- insertion order, and keeps it locked until commit). So nobody else can move the stream between
-  -- this call's first event and its commit: the version the call appended after is its first
-  -- event's version minus one, or, for several events, the stream's row minus their number.
+  -- The stream's versions come from the log's own numbering, and the stream's row stays locked
+  -- until commit. So nobody else can move the stream between this call's first event and its
+  -- commit.
   IF v_count = 1 THEN
+    -- One event: the BEFORE INSERT trigger _200_assign_stream_version upserts the stream's row and
+    -- gives the event its version; the version the call appended after is that minus one.
     INSERT INTO eventlog.events (event_type, stream, payload, metadata)
     VALUES (v_element ->> 'type', append_to_stream.stream, v_element -> 'payload',
       CASE WHEN pg_catalog.jsonb_typeof(v_element -> 'metadata') = 'object' THEN v_element -> 'metadata' ELSE '{}'::jsonb END)
     RETURNING * INTO v_row;
     v_base_version := v_row.version - 1;
   ELSE
+    -- Several events: one update of the stream's row reserves all their versions (it takes this
+    -- transaction's position, which is what the append check trigger would give the first event,
+    -- and refuses an earlier position with 40001 as the stream version trigger does); the trigger
+    -- then numbers the INSERT's rows from the reservation, in insertion order, without updating the
+    -- row again per event (docs/streams.md, "One update per call").
+    v_tx_order := pg_catalog.pg_current_xact_id()::text::bigint + eventlog._clock_offset();
+    INSERT INTO eventlog.streams AS s (stream, version, tx_order, reserved_from)
+    VALUES (append_to_stream.stream, v_count, v_tx_order, 1)
+    ON CONFLICT ON CONSTRAINT streams_pkey DO UPDATE
+      SET version = s.version + v_count, tx_order = EXCLUDED.tx_order, reserved_from = s.version + 1
+      WHERE s.tx_order <= EXCLUDED.tx_order
+    RETURNING s.reserved_from - 1 INTO v_base_version;
+    IF NOT FOUND THEN
+      RAISE EXCEPTION 'stream % was appended to by a transaction that began writing after this one and committed first',
+          eventlog._display(append_to_stream.stream)
+        USING ERRCODE = 'serialization_failure',
+              DETAIL = 'These events would come before that one in the log, with later versions.',
+              HINT = 'Retry the transaction; appending to the stream before writing anything else avoids it.';
+    END IF;
+    PERFORM pg_catalog.set_config('eventlog.stream_reservation',
+      (v_base_version + 1)::text || E'\n' || append_to_stream.stream, true);
     RETURN QUERY
       INSERT INTO eventlog.events (event_type, stream, payload, metadata)
       SELECT a.element ->> 'type', append_to_stream.stream, a.element -> 'payload',
@@ -264,11 +286,16 @@ BEGIN
       FROM pg_catalog.jsonb_array_elements(append_to_stream.events) WITH ORDINALITY AS a (element, ordinality)
       ORDER BY a.ordinality
       RETURNING *;
-    IF append_to_stream.expected_version IS NOT NULL OR append_to_stream.idempotency_key IS NOT NULL THEN
-      SELECT s.version - v_count INTO STRICT v_base_version
-      FROM eventlog.streams AS s
-      WHERE s.stream = append_to_stream.stream;
+    -- Every row took its reserved version, in order, if the trigger moved the setting past the
+    -- last one; nothing but the trigger sets it between here and the line above.
+    IF pg_catalog.current_setting('eventlog.stream_reservation')
+       IS DISTINCT FROM (v_base_version + v_count + 1)::text || E'\n' || append_to_stream.stream THEN
+      RAISE EXCEPTION 'the events appended to stream % did not take the versions % to % reserved for them',
+          eventlog._display(append_to_stream.stream), v_base_version + 1, v_base_version + v_count
+        USING ERRCODE = 'internal_error';
     END IF;
+    PERFORM pg_catalog.set_config('eventlog.stream_reservation', '', true);
+    UPDATE eventlog.streams AS s SET reserved_from = NULL WHERE s.stream = append_to_stream.stream;
   END IF;
 
   IF v_base_version <> append_to_stream.expected_version THEN

@@ -1,6 +1,7 @@
-// Gap safety across the three append paths at once: 8 writers, each a LOGIN role that is only a
+// Gap safety across the append paths at once: 8 writers, each a LOGIN role that is only a
 // member of eventlog_writer, mix plain INSERT (one row and several), COPY FROM STDIN (through
-// psql, a transaction per call) and log_event (an object and an array), some inside one
+// psql, a transaction per call), log_event (an object and an array) and append_to_stream with
+// several events (whose versions come from one reservation per call), some inside one
 // transaction; some transactions sleep 1-2 s before they commit, some roll back; the writers
 // share a few streams. A reader follows the log with get_event(after, 100) the whole time.
 // Every committed event must be read exactly once, no rolled-back one, each writer's events in
@@ -18,7 +19,7 @@ const WRITERS = 8;
 const TRANSACTIONS_PER_WRITER = 20;
 const STREAMS = ['acct-0', 'acct-1', 'acct-2'];
 
-type Path = 'insert' | 'copy' | 'log_event';
+type Path = 'insert' | 'copy' | 'log_event' | 'append_to_stream';
 
 interface Appended {
   key: string;
@@ -113,8 +114,19 @@ t.test('INSERT, COPY and log_event from 8 writers: every committed event read on
           await client.query('BEGIN');
           try {
             for (let statements = 1 + Math.floor(rnd() * 2); statements > 0; statements--) {
-              const how = pick(['insert1', 'insertN', 'logObject', 'logArray'] as const);
-              if (how === 'insert1' || how === 'insertN') {
+              const how = pick(['insert1', 'insertN', 'logObject', 'logArray', 'appendN'] as const);
+              if (how === 'appendN' && stream !== null) {
+                // Several events in one call: one reservation of their versions (docs/streams.md).
+                const rows = next('append_to_stream', 2 + Math.floor(rnd() * 3));
+                rows.forEach((e) => (e.stream = stream));
+                const events = rows.map((e) => ({ type: 'mixed', payload: JSON.parse(payloadOf(e)), metadata: { path: 'append_to_stream' } }));
+                const { rows: returned } = await client.query<{ version: number }>(
+                  'SELECT version FROM eventlog.append_to_stream($1::text, $2::jsonb)', [stream, JSON.stringify(events)]);
+                const first = returned[0]?.version;
+                if (returned.length !== rows.length || returned.some((r, j) => r.version !== first + j)) {
+                  throw new Error(`append_to_stream returned versions ${returned.map((r) => r.version)} for ${rows.length} events`);
+                }
+              } else if (how === 'insert1' || how === 'insertN' || how === 'appendN') {
                 const rows = next('insert', how === 'insert1' ? 1 : 2 + Math.floor(rnd() * 3));
                 const params = rows.flatMap((e) => [e.stream, payloadOf(e)]);
                 const values = rows.map((_, j) => `('mixed', $${2 * j + 1}::text, $${2 * j + 2}::jsonb, '{"path": "insert"}')`).join(', ');
@@ -182,7 +194,7 @@ t.test('INSERT, COPY and log_event from 8 writers: every committed event read on
 
   const committedBy = (path: Path) => [...committed].filter((k) => appended.get(k)!.path === path).length;
   t.ok(rolledBack.size > 0, `some transactions rolled back (${rolledBack.size} events)`);
-  for (const path of ['insert', 'copy', 'log_event'] as const) {
+  for (const path of ['insert', 'copy', 'log_event', 'append_to_stream'] as const) {
     t.ok(committedBy(path) > 0, `writers committed ${committedBy(path)} events by ${path}`);
   }
 
@@ -219,7 +231,7 @@ t.test('INSERT, COPY and log_event from 8 writers: every committed event read on
   for (const stream of STREAMS) {
     const inTable = table.filter((r) => r.stream === stream);
     const paths = new Set(inTable.map((r) => appended.get(r.k)!.path));
-    t.same([...paths].sort(), ['copy', 'insert', 'log_event'], `${stream} has committed events from all three paths`);
+    t.same([...paths].sort(), ['append_to_stream', 'copy', 'insert', 'log_event'], `${stream} has committed events from all four paths`);
     t.ok(dense(inTable.map((r) => r.version)), `${stream}'s ${inTable.length} events have versions 1..${inTable.length}, no gap, no duplicate`);
     t.same(seen.filter((s) => s.stream === stream).map((s) => s.version), inTable.map((_, i) => i + 1),
       `and the reader saw ${stream}'s versions 1..${inTable.length} in that order`);
