@@ -196,15 +196,17 @@ async function* run(o: SubscribeOptions): AsyncGenerator<Batch, void, undefined>
       signal?.addEventListener('abort', done, { once: true });
     });
 
+  // Unnamed statements throughout: a named one is prepared on one server connection, and a
+  // transaction pooler (PgBouncer before 1.21, e.g. Debian 12's 1.18) runs the next call on another.
   const read = async (c: pg.Client): Promise<Row[]> => {
     if (delivery === 'position') {
-      return (await c.query<Row>({ name: 'pgel_sub_after', text: `SELECT ${COLUMNS} FROM ${schema}.get_event($1::bigint, $2::int)`, values: [position, batchSize] })).rows;
+      return (await c.query<Row>({ text: `SELECT ${COLUMNS} FROM ${schema}.get_event($1::bigint, $2::int)`, values: [position, batchSize] })).rows;
     }
     if (delivery === 'at-least-once') {
-      return (await c.query<Row>({ name: 'pgel_sub_peek', text: `SELECT ${COLUMNS} FROM ${schema}.peek_event($1::text, $2::int)`, values: [o.client, batchSize] })).rows;
+      return (await c.query<Row>({ text: `SELECT ${COLUMNS} FROM ${schema}.peek_event($1::text, $2::int)`, values: [o.client, batchSize] })).rows;
     }
     await c.query('BEGIN');
-    const rows = (await c.query<Row>({ name: 'pgel_sub_get', text: `SELECT ${COLUMNS} FROM ${schema}.get_event($1::text, $2::int)`, values: [o.client, batchSize] })).rows;
+    const rows = (await c.query<Row>({ text: `SELECT ${COLUMNS} FROM ${schema}.get_event($1::text, $2::int)`, values: [o.client, batchSize] })).rows;
     if (rows.length === 0) await c.query('COMMIT'); // nothing was written
     return rows;
   };
@@ -212,7 +214,7 @@ async function* run(o: SubscribeOptions): AsyncGenerator<Batch, void, undefined>
   const finish = async (c: pg.Client, last: string) => {
     if (delivery === 'at-least-once') {
       try {
-        await c.query({ name: 'pgel_sub_ack', text: `SELECT ${schema}.ack_event($1::text, $2::bigint)`, values: [o.client, last] });
+        await c.query({ text: `SELECT ${schema}.ack_event($1::text, $2::bigint)`, values: [o.client, last] });
       } catch (err) {
         // Someone moved the cursor meanwhile (seek_client, another worker of the client): EL010,
         // it is already past this batch; EL011, it was sought back. Either way the cursor is where
