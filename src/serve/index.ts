@@ -14,6 +14,7 @@ import { comment, retry } from './sse.ts';
 import { Subscription, type EventFilter, type SubscriptionCounters } from './subscription.ts';
 import { Tail, toTailEvent, type EventRow } from './tail.ts';
 import { Wakeups } from '../wake/index.ts';
+import { filteredRead } from '../subscribe/index.ts';
 
 export { DEFAULTS, isLoopback, MIN_TOKEN_LENGTH, ServeError, type ServeOptions, type Logger } from './options.ts';
 export type { EventFilter } from './subscription.ts';
@@ -96,6 +97,7 @@ export async function serve(options: ServeOptions = {}): Promise<ServeHandle> {
 
   const counters: SubscriptionCounters = { eventsSent: 0, slowClosed: 0, maxQueuedBytes: 0 };
   let connections = 0;
+  let replayRowsRead = 0;
   const subscriptions = new Set<Subscription>();
   const tasks = new Set<Promise<void>>();
   let closing = false;
@@ -156,8 +158,14 @@ export async function serve(options: ServeOptions = {}): Promise<ServeHandle> {
     }
   };
 
-  const readAfter = async (after: string): Promise<EventRow[]> =>
-    (await pool.query<EventRow>(`SELECT etag::text AS etag, event_type, stream, payload FROM ${schema}.get_event($1::bigint, $2::integer)`, [after, o.batchSize])).rows;
+  // A replay's read. Its filter runs in the database (filteredRead): what comes back is the
+  // matching events, plus the batch's last event as the position when it does not match, which
+  // Subscription.deliver passes over (it filters again, as for the tail's batches).
+  const readAfter = async (after: string, filter: EventFilter): Promise<EventRow[]> => {
+    const { rows } = await pool.query<EventRow>(filteredRead(`${schema}.get_event($1::bigint, $2::integer)`, 'etag::text AS etag, event_type, stream, payload', [after, o.batchSize], filter));
+    replayRowsRead += rows.length;
+    return rows;
+  };
 
   const openStream = (req: IncomingMessage, res: ServerResponse, filter: EventFilter, client: string | undefined, after: string): Subscription => {
     res.writeHead(200, {
@@ -188,7 +196,7 @@ export async function serve(options: ServeOptions = {}): Promise<ServeHandle> {
           tail.attach(s);
           return;
         }
-        batch = await readAfter(s.position);
+        batch = await readAfter(s.position, s.filter);
       }
       if (s.isClosed) return;
       if (batch.length === 0) {
@@ -244,7 +252,7 @@ export async function serve(options: ServeOptions = {}): Promise<ServeHandle> {
       await follow(s);
       return;
     }
-    const first = await readAfter(after); // refuses an etag that is not in the log (EL001) before the stream starts
+    const first = await readAfter(after, filter); // refuses an etag that is not in the log (EL001) before the stream starts
     const s = openStream(req, res, filter, undefined, after);
     await follow(s, first);
   };
@@ -278,6 +286,9 @@ export async function serve(options: ServeOptions = {}): Promise<ServeHandle> {
       '# HELP pg_eventlog_serve_queued_bytes_max The longest queue one subscriber has had since the server started (the bound is --max-buffer plus one batch).',
       '# TYPE pg_eventlog_serve_queued_bytes_max gauge',
       `pg_eventlog_serve_queued_bytes_max ${counters.maxQueuedBytes}`,
+      '# HELP pg_eventlog_serve_replay_rows_read_total Rows replays read from the database: the events that match their filters, plus at most one per read (its last event, as the position).',
+      '# TYPE pg_eventlog_serve_replay_rows_read_total counter',
+      `pg_eventlog_serve_replay_rows_read_total ${replayRowsRead}`,
       '# HELP pg_eventlog_serve_tail_events_read_total Events the shared tail read from the log.',
       '# TYPE pg_eventlog_serve_tail_events_read_total counter',
       `pg_eventlog_serve_tail_events_read_total ${tail.eventsRead}`,

@@ -86,6 +86,8 @@ interface Row {
   version: number | null;
   payload: Record<string, unknown>;
   metadata: Record<string, unknown>;
+  /** Filtered reads only: whether the row matches (the batch's last row comes either way). */
+  hit?: boolean;
 }
 
 function toEvent(r: Row): LogEvent {
@@ -98,6 +100,34 @@ function toEvent(r: Row): LogEvent {
     version: r.version,
     payload: r.payload,
     metadata: r.metadata,
+  };
+}
+
+/**
+ * The filter as SQL around a batch read (`get_event(…)`, `peek_event(…)`): `source` is the call,
+ * `columns` the select list over its rows `e`, `params` the read's own parameters. Returns the
+ * query and its parameters, or the plain read without a filter. The filtered query returns the
+ * matching rows (`hit` true) and, whatever it matches, the read's last row (`hit` false unless it
+ * matches): the position after the batch. So a reader still advances past events it does not
+ * want, exactly as far as the unfiltered read would, and receives only the matches plus at most
+ * one row per read. The read itself (and its checks: unknown etags, archived ranges, the read
+ * horizon) is unchanged, so a filtered reader is as gap-safe as an unfiltered one.
+ */
+export function filteredRead(source: string, columns: string, params: unknown[], filter: EventFilter | undefined): { text: string; values: unknown[] } {
+  const stream = filter?.stream;
+  const prefix = filter?.streamPrefix;
+  const types = filter?.types?.length ? filter.types : undefined;
+  if (stream === undefined && prefix === undefined && types === undefined) return { text: `SELECT ${columns} FROM ${source} AS e`, values: params };
+  const n = params.length;
+  const hit = `coalesce(($${n + 1}::text IS NULL OR e.stream = $${n + 1}::text)
+      AND ($${n + 2}::text IS NULL OR pg_catalog.starts_with(e.stream, $${n + 2}::text))
+      AND ($${n + 3}::text[] IS NULL OR e.event_type = ANY ($${n + 3}::text[])), false)`;
+  return {
+    text: `SELECT x.* FROM (
+      SELECT ${columns}, ${hit} AS hit, e.ordinality AS n, count(*) OVER () AS total
+      FROM ${source} WITH ORDINALITY AS e
+    ) AS x WHERE x.hit OR x.n = x.total ORDER BY x.n`,
+    values: [...params, stream ?? null, prefix ?? null, types ?? null],
   };
 }
 
@@ -196,15 +226,20 @@ async function* run(o: SubscribeOptions): AsyncGenerator<Batch, void, undefined>
       signal?.addEventListener('abort', done, { once: true });
     });
 
+  // Unnamed statements throughout: a named one is prepared on one server connection, and a
+  // transaction pooler (PgBouncer before 1.21, e.g. Debian 12's 1.18) runs the next call on another.
+  // The filter runs in the database (filteredRead): only matches, and the batch's last row as
+  // the position, come back.
+  const query = (source: string, params: unknown[]) => filteredRead(source, COLUMNS, params, o.filter);
   const read = async (c: pg.Client): Promise<Row[]> => {
     if (delivery === 'position') {
-      return (await c.query<Row>({ name: 'pgel_sub_after', text: `SELECT ${COLUMNS} FROM ${schema}.get_event($1::bigint, $2::int)`, values: [position, batchSize] })).rows;
+      return (await c.query<Row>(query(`${schema}.get_event($1::bigint, $2::int)`, [position, batchSize]))).rows;
     }
     if (delivery === 'at-least-once') {
-      return (await c.query<Row>({ name: 'pgel_sub_peek', text: `SELECT ${COLUMNS} FROM ${schema}.peek_event($1::text, $2::int)`, values: [o.client, batchSize] })).rows;
+      return (await c.query<Row>(query(`${schema}.peek_event($1::text, $2::int)`, [o.client, batchSize]))).rows;
     }
     await c.query('BEGIN');
-    const rows = (await c.query<Row>({ name: 'pgel_sub_get', text: `SELECT ${COLUMNS} FROM ${schema}.get_event($1::text, $2::int)`, values: [o.client, batchSize] })).rows;
+    const rows = (await c.query<Row>(query(`${schema}.get_event($1::text, $2::int)`, [o.client, batchSize]))).rows;
     if (rows.length === 0) await c.query('COMMIT'); // nothing was written
     return rows;
   };
@@ -212,7 +247,7 @@ async function* run(o: SubscribeOptions): AsyncGenerator<Batch, void, undefined>
   const finish = async (c: pg.Client, last: string) => {
     if (delivery === 'at-least-once') {
       try {
-        await c.query({ name: 'pgel_sub_ack', text: `SELECT ${schema}.ack_event($1::text, $2::bigint)`, values: [o.client, last] });
+        await c.query({ text: `SELECT ${schema}.ack_event($1::text, $2::bigint)`, values: [o.client, last] });
       } catch (err) {
         // Someone moved the cursor meanwhile (seek_client, another worker of the client): EL010,
         // it is already past this batch; EL011, it was sought back. Either way the cursor is where
@@ -246,8 +281,7 @@ async function* run(o: SubscribeOptions): AsyncGenerator<Batch, void, undefined>
         continue;
       }
       const last = rows[rows.length - 1].etag;
-      const all = rows.map(toEvent);
-      const events = keep ? all.filter(keep) : all;
+      const events = (keep ? rows.filter((r) => r.hit) : rows).map(toEvent);
       if (events.length > 0) {
         const c = client;
         let completed = false;

@@ -12,7 +12,7 @@
 // through PgBouncer in transaction mode (no LISTEN).
 import { EventEmitter } from 'node:events';
 import type pg from 'pg';
-import { asError, backoffMs, connect, DEFAULT_SCHEMA, isConnectionError, quoteIdent, sleep, wakeChannel } from './retry.ts';
+import { asError, backoffMs, cancelRequest, connect, DEFAULT_SCHEMA, isConnectionError, quoteIdent, sleep, wakeChannel } from './retry.ts';
 
 
 export { wakeChannel, isConnectionError } from './retry.ts';
@@ -91,18 +91,10 @@ export class WakeWatcher extends EventEmitter {
     // notify) for up to a second after the socket closes: cancel it first, then close.
     const client = this.client;
     this.client = undefined;
-    const pid = (client as unknown as { processID?: number } | undefined)?.processID;
-    if (client && pid) {
-      await connect({ connectionString: this.options.connectionString, applicationName: 'pg-eventlog wake (closing)' })
-        .then(async (c) => {
-          try {
-            await c.query('SELECT pg_catalog.pg_cancel_backend($1)', [pid]);
-          } finally {
-            await c.end().catch(() => {});
-          }
-        })
-        .catch(() => {}); // the server is gone anyway
-    }
+    // The protocol's cancel request (the backend's key, on a new socket to where the client
+    // connected), not pg_cancel_backend(pid): through a pooler the pid a client knows is the
+    // pooler's, and only the pooler knows which server connection runs the statement.
+    if (client) await cancelRequest(client);
     await client?.end().catch(() => {});
     await this.loop;
   }
@@ -119,8 +111,9 @@ export class WakeWatcher extends EventEmitter {
     // autocommit transaction commits, and so delivers the notification, as soon as it returns.
     const waitMs = Math.min(60_000, Math.max(0, Math.round(o.waitMs ?? 1000)));
     const wait = `${quoteIdent(this.schema)}.wait_for_log_end($1::bigint, ${waitMs}, $2::int)`;
+    // Unnamed statements: a named one is prepared on one server connection, and a transaction
+    // pooler (PgBouncer before 1.21) hands the next call to another (docs/push.md).
     const query = {
-      name: `pgel_wake_${notify ? 'notify' : 'watch'}_${this.schema}`,
       text: notify
         ? `SELECT e::text AS etag, CASE WHEN e::text IS DISTINCT FROM $3 THEN pg_catalog.pg_notify($4, e::text) END AS sent FROM ${wait} AS e`
         : `SELECT e::text AS etag FROM ${wait} AS e`,

@@ -1,5 +1,6 @@
 // Shared by the watcher, the listener and the subscriber: which errors mean "the connection is
 // gone, reconnect", the backoff between attempts, and sleeps that an AbortSignal cuts short.
+import net from 'node:net';
 import pg from 'pg';
 
 /** SQLSTATE classes and codes after which a new connection may succeed. */
@@ -77,4 +78,28 @@ export function wakeChannel(schema: string = DEFAULT_SCHEMA): string {
 
 export function asError(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
+}
+
+/**
+ * Cancels the statement `client` is running with the protocol's CancelRequest: a new socket to
+ * the host and port the client connected to, carrying its backend key. Works through PgBouncer
+ * (which forwards it to the server connection running the client's statement). Resolves when the
+ * server has closed that socket (it does once it has handled the request), after 5 s, or on an
+ * error (the server is gone anyway); never rejects.
+ */
+export function cancelRequest(client: pg.Client): Promise<void> {
+  const c = client as unknown as { host?: string; port?: number; processID?: number | null; secretKey?: number | null };
+  if (c.processID == null || c.secretKey == null || !c.host || !c.port) return Promise.resolve();
+  const request = Buffer.alloc(16);
+  request.writeInt32BE(16, 0);
+  request.writeInt32BE(80877102, 4); // the CancelRequest code
+  request.writeInt32BE(c.processID, 8);
+  request.writeInt32BE(c.secretKey, 12);
+  return new Promise((resolve) => {
+    const socket = c.host!.startsWith('/') ? net.connect(`${c.host}/.s.PGSQL.${c.port}`) : net.connect(c.port!, c.host);
+    socket.setTimeout(5_000, () => socket.destroy());
+    socket.once('connect', () => socket.end(request));
+    socket.once('error', () => resolve());
+    socket.once('close', () => resolve());
+  });
 }
