@@ -14,9 +14,10 @@ const o = new Command('bench-partitions')
   .option('--clients <n>', 'pgbench clients for the append rate (default 32)', positiveInt, 32)
   .option('--append-seconds <s>', 'seconds of pgbench per size (default 10)', positiveInt, 10)
   .option('--tail-reads <n>', 'tail reads per size (default 2000)', positiveInt, 2000)
+  .option('--fill-connections <n>', 'sessions filling the log at once, through the append path (default 2)', positiveInt, 2)
   .option('--as-provided', "keep the throwaway cluster's test settings (fsync off)")
   .parse()
-  .opts<{ sizes: number[]; partitionSize: number; clients: number; appendSeconds: number; tailReads: number; asProvided?: boolean }>();
+  .opts<{ sizes: number[]; partitionSize: number; clients: number; appendSeconds: number; tailReads: number; fillConnections: number; asProvided?: boolean }>();
 
 const db = await benchDatabase({ prefix: 'pgel_bench_partitions', durable: !o.asProvided, log: (m) => console.error(m) });
 try {
@@ -30,6 +31,8 @@ try {
     { header: 'tail read p99', value: (r) => fmtMs(r.tailP99Ms) },
     { header: 'MB per 1M events', value: (r) => (r.bytesPerMillion / 1e6).toFixed(0) },
     { header: 'ensure_partitions', value: (r) => fmtMs(r.ensureMs) },
+    { header: 'GB on disk', value: (r) => (r.totalBytes / 1e9).toFixed(1) },
+    { header: 'fill ev/s', value: (r) => (r.fillPerSecond === null ? '-' : fmtRate(r.fillPerSecond)) },
   ]));
   console.log(`detach_partitions (one partition): ${fmtMs(curve.detachMs)}; reattach_partitions: ${fmtMs(curve.reattachMs)}`);
 } finally {

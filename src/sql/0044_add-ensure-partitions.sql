@@ -279,6 +279,8 @@ BEGIN
             DETAIL = pg_catalog.format('Asked for %s.', set_partition_size.size),
             HINT = 'Set the partition size before the first events are appended.';
   END IF;
+  -- Dropping a partition is DDL the guard refuses (EL057) unless sanctioned; these are empty.
+  PERFORM eventlog._begin_sanctioned_change('DDL', 'set_partition_size');
   -- A partition that is a member of an extension (made by ensure_partitions() inside an
   -- extension script, as an install before this rule did) is released from it first: PostgreSQL
   -- refuses to drop a member, and the new ones are ordinary tables, as pg_dump needs them.
@@ -296,6 +298,7 @@ BEGIN
     END IF;
     EXECUTE pg_catalog.format('DROP TABLE %s', v_part);
   END LOOP;
+  PERFORM eventlog._end_sanctioned_change('DDL');
   EXECUTE pg_catalog.format('CREATE OR REPLACE FUNCTION eventlog._partition_size() RETURNS bigint LANGUAGE sql IMMUTABLE PARALLEL SAFE RETURN %s::pg_catalog.int8',
     set_partition_size.size);
   PERFORM eventlog.ensure_partitions();

@@ -166,9 +166,10 @@ BEGIN
               DETAIL = 'A range closes once every transaction that could still add to it has ended, at the next ensure_partitions() after that.',
               HINT = 'Run ensure_partitions() (maintenance) and try again, or archive less.';
     END IF;
-    EXECUTE pg_catalog.format('ALTER TABLE eventlog.events DETACH PARTITION %s', v_part.rel);
+    -- Recorded first: the DDL guard refuses a DETACH that leaves a table neither attached nor archived.
     INSERT INTO eventlog.archived_ranges (from_etag, to_etag, partition_name, max_tx_order)
     VALUES (v_part.lo, v_part.hi, v_part.name, v_range.max_tx_order);
+    EXECUTE pg_catalog.format('ALTER TABLE eventlog.events DETACH PARTITION %s', v_part.rel);
     EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', v_part.rel,
       pg_catalog.format('Archived from eventlog.events by detach_partitions() at %s: etags %s to %s. Attach again with reattach_partitions().',
                         pg_catalog.now(), v_part.lo, v_part.hi - 1));

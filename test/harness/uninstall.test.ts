@@ -28,10 +28,10 @@ t.test('uninstall leaves other schemas, public.migrations and app roles alone', 
 
   const r = await cli(['uninstall', '--database-url', db.url, '--role-prefix', prefix], db.env);
   t.equal(r.code, 0, r.stderr);
-  t.equal(r.stdout, `dropped event trigger eventlog_guard\ndropped schema eventlog\ndropped roles: ${prefix}_writer, ${prefix}_reader, ${prefix}_admin\nremoved membership: pgel_app_user -> ${prefix}_writer\n`);
+  t.equal(r.stdout, `dropped event trigger eventlog_guard\ndropped event trigger eventlog_guard_drop\ndropped schema eventlog\ndropped roles: ${prefix}_writer, ${prefix}_reader, ${prefix}_admin\nremoved membership: pgel_app_user -> ${prefix}_writer\n`);
 
   t.same(await db.query("SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = 'eventlog'"), [], 'schema eventlog is gone');
-  t.same(await db.query("SELECT evtname FROM pg_catalog.pg_event_trigger WHERE evtname = 'eventlog_guard'"), [], 'and its event trigger');
+  t.same(await db.query("SELECT evtname FROM pg_catalog.pg_event_trigger WHERE evtname IN ('eventlog_guard', 'eventlog_guard_drop')"), [], 'and its event triggers');
   t.same(await db.query('SELECT rolname FROM pg_catalog.pg_roles WHERE starts_with(rolname, $1)', [prefix]), [], 'our roles are gone');
   t.same(await db.query('SELECT id, total::text FROM app.orders ORDER BY id'), [{ id: 1, total: '9.50' }, { id: 2, total: '12.00' }], 'app data intact');
   t.same(await db.query('SELECT id, name, hash FROM public.migrations'), [{ id: 0, name: 'app-init', hash: 'abc' }], 'public.migrations intact');
@@ -185,7 +185,7 @@ CREATE EVENT TRIGGER ${trigger} ON ddl_command_start WHEN TAG IN ('ALTER TABLE')
 
   const r = await cli(['uninstall', '--database-url', db.url, '--role-prefix', prefix], db.env);
   t.equal(r.code, 0, r.stderr);
-  t.match(r.stdout, new RegExp(`^dropped event trigger eventlog_guard\ndropped event trigger ${trigger}\ndropped schema eventlog\n`), 'says it dropped both event triggers, ours of 0026 and the new one');
+  t.match(r.stdout, new RegExp(`^dropped event trigger eventlog_guard\ndropped event trigger eventlog_guard_drop\ndropped event trigger ${trigger}\ndropped schema eventlog\n`), 'says it dropped every event trigger, ours of 0026 and 0046 and the new one');
   t.same(await db.query('SELECT evtname FROM pg_catalog.pg_event_trigger WHERE evtname = $1', [trigger]), [], 'the event trigger is gone');
   t.same(await db.query("SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = 'eventlog'"), [], 'the schema is gone');
 });

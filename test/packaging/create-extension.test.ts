@@ -29,7 +29,7 @@ t.test('CREATE EXTENSION pg_eventlog', async (t) => {
       t.same(await version(c), [{ extversion: '0.1.0' }]);
       t.same((await c.query("SELECT rolname FROM pg_catalog.pg_roles WHERE rolname LIKE 'eventlog\\_%' ORDER BY 1")).rows.map((r) => r.rolname),
         ['eventlog_admin', 'eventlog_reader', 'eventlog_writer'], 'the three roles exist');
-      t.same((await c.query("SELECT evtname FROM pg_catalog.pg_event_trigger")).rows, [{ evtname: 'eventlog_guard' }], 'the DDL guard is there');
+      t.same((await c.query("SELECT evtname FROM pg_catalog.pg_event_trigger ORDER BY 1")).rows, [{ evtname: 'eventlog_guard' }, { evtname: 'eventlog_guard_drop' }], 'the DDL guards are there');
       const [e] = (await c.query(`SELECT etag, version FROM eventlog.log_event('{"a": 1}', 'created', 'order-1')`)).rows;
       t.same([e.etag, e.version], ['1', 1], 'log_event appends');
       t.same((await c.query('SELECT eventlog.version() AS v')).rows, [{ v: '0.1.0' }]);

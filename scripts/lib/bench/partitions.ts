@@ -1,9 +1,20 @@
 // The partitioned log as it grows (docs/partitions.md, issue 12): at each log size, the append
 // rate of log_event at 32 clients (pgbench), the latency of a tail read (get_event after the
 // 100th event from the end, 100 rows; p50/p99 of sequential calls), the disk per million events,
-// and how long ensure_partitions and detach_partitions take. The log is filled with one
-// INSERT ... SELECT per 100,000 events (the append path, one transaction each) and maintenance
-// after each, as a cron job would run it.
+// and how long ensure_partitions and detach_partitions take.
+//
+// The fill goes through the real append path (the column default and the append check trigger,
+// as any INSERT): INSERT ... SELECT generate_series of 100,000 events per transaction, on
+// `fillConnections` sessions at once (synchronous_commit off for them: one commit per 100,000
+// events), then ensure_partitions(2) from the measuring session after each round, as a cron job
+// would run it between bulk loads (a statement never runs while a partition is attached, so the
+// attach race of docs/partitions.md cannot hit it). No shortcut around the trigger: every row,
+// tx_order and the etag sequence are exactly what writers would have produced.
+//
+// The measurement is the same workload at every size, from the same starting state: every passed
+// range closed, VACUUM (ANALYZE), CHECKPOINT (so no size is measured during the fill's write-back),
+// then a discarded warm-up (a short pgbench run and 200 tail reads: the first size is not measured
+// with colder caches than the later ones), then the tail reads and the measured pgbench run.
 import pg from 'pg';
 import { appendScript, runPgbench } from './append.ts';
 import { percentile } from './format.ts';
@@ -15,7 +26,11 @@ export interface PartitionCurveRow {
   tailP50Ms: number | null;
   tailP99Ms: number | null;
   bytesPerMillion: number;
+  /** Disk of every partition of the log, bytes (heap, indexes, TOAST). */
+  totalBytes: number;
   ensureMs: number;
+  /** Events per second of the fill up to this size (null when nothing was filled). */
+  fillPerSecond: number | null;
 }
 
 export interface PartitionCurveOptions {
@@ -25,6 +40,8 @@ export interface PartitionCurveOptions {
   clients: number;
   appendSeconds: number;
   tailReads: number;
+  /** Sessions filling the log at once (default 2). */
+  fillConnections?: number;
   log?: (message: string) => void;
 }
 
@@ -35,6 +52,8 @@ export interface PartitionCurve {
 }
 
 const CHUNK = 100_000;
+const FILL = `INSERT INTO eventlog.events (event_type, payload)
+  SELECT 'bench', jsonb_build_object('n', g, 'note', 'an event of the partition curve') FROM generate_series(1, $1::int) AS g`;
 
 async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
   const start = process.hrtime.bigint();
@@ -51,46 +70,87 @@ async function closePassed(c: pg.Client): Promise<void> {
   }
 }
 
+/** One chunk; a first write refused at a partition boundary (40001, docs/partitions.md) is retried. */
+async function fillChunk(w: pg.Client, n: number): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await w.query(FILL, [n]);
+      return;
+    } catch (err) {
+      if ((err as { code?: string }).code !== '40001' || attempt >= 10) throw err;
+    }
+  }
+}
+
 export async function measurePartitionCurve(url: string, o: PartitionCurveOptions): Promise<PartitionCurve> {
   const log = o.log ?? (() => {});
   const c = new pg.Client({ connectionString: url });
   await c.connect();
+  const fillers: pg.Client[] = [];
   try {
     await c.query('SELECT eventlog.set_partition_size($1)', [o.partitionSize]);
+    for (let i = 0; i < Math.max(1, o.fillConnections ?? 2); i++) {
+      const w = new pg.Client({ connectionString: url });
+      await w.connect();
+      fillers.push(w);
+      await w.query('SET synchronous_commit = off');
+    }
     const rows: PartitionCurveRow[] = [];
     let ensureTotal = 0;
     let ensureCalls = 0;
     const count = async () => Number((await c.query<{ n: string }>('SELECT count(*) AS n FROM eventlog.events')).rows[0].n);
-    for (const size of o.sizes) {
-      let have = await count();
-      while (have < size) {
-        const n = Math.min(CHUNK, size - have);
-        await c.query(`INSERT INTO eventlog.events (event_type, payload) SELECT 'bench', jsonb_build_object('n', g, 'note', 'an event of the partition curve') FROM generate_series(1, $1::int) AS g`, [n]);
-        const [, ms] = await timed(() => c.query('SELECT count(*) FROM eventlog.ensure_partitions(2)'));
-        ensureTotal += ms;
-        ensureCalls++;
-        have += n;
-      }
-      await closePassed(c);
-      await c.query('VACUUM (ANALYZE) eventlog.events');
-      log(`partitions: ${size} events, measuring`);
-      const after = (await c.query<{ etag: string }>('SELECT etag FROM eventlog.events ORDER BY tx_order DESC, etag DESC OFFSET 100 LIMIT 1')).rows[0].etag;
+    const tailReads = async (after: string, n: number) => {
       const lat: number[] = [];
-      for (let i = 0; i < o.tailReads; i++) {
+      for (let i = 0; i < n; i++) {
         const [, ms] = await timed(() => c.query('SELECT count(*) FROM eventlog.get_event($1::bigint, 100)', [after]));
         lat.push(ms);
       }
-      lat.sort((a, b) => a - b);
-      const bytes = Number((await c.query<{ b: string }>(
-        `SELECT sum(pg_total_relation_size(i.inhrelid)) AS b FROM pg_inherits AS i WHERE i.inhparent = 'eventlog.events'::regclass`)).rows[0].b);
-      const partitions = Number((await c.query<{ n: string }>(`SELECT count(*) AS n FROM pg_inherits WHERE inhparent = 'eventlog.events'::regclass`)).rows[0].n);
+      return lat.sort((a, b) => a - b);
+    };
+    const pgbench = (seconds: number) =>
       // A first write whose guessed range the sequence passed meanwhile is refused with 40001 and
       // retried, as docs/partitions.md tells writers to; with --quick's small partitions (and a
       // busy machine) that happens now and then.
-      const r = await runPgbench(url, appendScript('eventlog', 1), o.clients, o.appendSeconds, { role: 'eventlog_writer', maxTries: 10 });
+      runPgbench(url, appendScript('eventlog', 1), o.clients, seconds, { role: 'eventlog_writer', maxTries: 10 });
+    for (const size of o.sizes) {
+      let have = await count();
+      const fillStart = have;
+      const [, fillMs] = await timed(async () => {
+        while (have < size) {
+          const round: Promise<void>[] = [];
+          for (const w of fillers) {
+            const n = Math.min(CHUNK, size - have);
+            if (n <= 0) break;
+            have += n;
+            round.push(fillChunk(w, n));
+          }
+          await Promise.all(round);
+          const [, ms] = await timed(() => c.query('SELECT count(*) FROM eventlog.ensure_partitions(2)'));
+          ensureTotal += ms;
+          ensureCalls++;
+          if (Math.floor(have / 1_000_000) !== Math.floor((have - CHUNK * fillers.length) / 1_000_000)) log(`partitions: filled ${have} events`);
+        }
+      });
+      const filled = have - fillStart;
+      // The same starting state at every size.
+      await closePassed(c);
+      await c.query('VACUUM (ANALYZE) eventlog.events');
+      await c.query('CHECKPOINT');
+      log(`partitions: ${size} events, warming up and measuring`);
+      await pgbench(Math.min(3, o.appendSeconds));
+      await closePassed(c);
+      const after = (await c.query<{ etag: string }>('SELECT etag FROM eventlog.events ORDER BY tx_order DESC, etag DESC OFFSET 100 LIMIT 1')).rows[0].etag;
+      await tailReads(after, Math.min(200, o.tailReads));
+      const lat = await tailReads(after, o.tailReads);
+      const bytes = Number((await c.query<{ b: string }>(
+        `SELECT sum(pg_total_relation_size(i.inhrelid)) AS b FROM pg_inherits AS i WHERE i.inhparent = 'eventlog.events'::regclass`)).rows[0].b);
+      const events = await count();
+      const partitions = Number((await c.query<{ n: string }>(`SELECT count(*) AS n FROM pg_inherits WHERE inhparent = 'eventlog.events'::regclass`)).rows[0].n);
+      const r = await pgbench(o.appendSeconds);
       rows.push({
         events: size, partitions, appendPerSecond: r.tps, tailP50Ms: percentile(lat, 50), tailP99Ms: percentile(lat, 99),
-        bytesPerMillion: (bytes / (await count())) * 1e6, ensureMs: ensureTotal / Math.max(1, ensureCalls),
+        bytesPerMillion: (bytes / events) * 1e6, totalBytes: bytes, ensureMs: ensureTotal / Math.max(1, ensureCalls),
+        fillPerSecond: filled > 0 ? filled / (fillMs / 1000) : null,
       });
     }
     // Archive the oldest closed partition and bring it back.
@@ -104,6 +164,7 @@ export async function measurePartitionCurve(url: string, o: PartitionCurveOption
     }
     return { rows, detachMs, reattachMs };
   } finally {
+    for (const w of fillers) await w.end().catch(() => {});
     await c.end();
   }
 }
@@ -144,6 +205,8 @@ export async function partitionSection(o: PartitionSectionOptions): Promise<Part
       { header: 'tail read p99 ms', value: (r) => fmtMs(r.tailP99Ms) },
       { header: 'MB per 1M events', value: (r) => (r.bytesPerMillion / 1e6).toFixed(0) },
       { header: 'ensure_partitions ms', value: (r) => fmtMs(r.ensureMs) },
+      { header: 'GB on disk', value: (r) => (r.totalBytes / 1e9).toFixed(1) },
+      { header: 'fill ev/s', value: (r) => (r.fillPerSecond === null ? '-' : fmtRate(r.fillPerSecond)) },
     ]));
     console.log(`detach_partitions (one partition): ${fmtMs(curve.detachMs)} ms; reattach_partitions: ${fmtMs(curve.reattachMs)} ms (${db.settingsNote})`);
     return curve;
