@@ -57,6 +57,8 @@ export interface ConvertResult {
   partitionSize: string | null;
   /** Each DDL statement the conversion ran on the log and its partitions, in order. */
   logDdl: string[];
+  /** The old install's schema, renamed aside and dropped after the commit (also by a later call, if that drop failed). */
+  asideDropped: string | null;
 }
 
 /** The old install's tables whose rows the conversion copies (the same columns in both versions). */
@@ -92,14 +94,19 @@ export async function convert(options: ConvertOptions = {}): Promise<ConvertResu
     await client.query('SELECT pg_catalog.pg_advisory_lock($1::bigint)', [INSTALL_LOCK_KEY]);
     try {
       await client.query('BEGIN');
+      let r: ConvertResult;
       try {
-        const r = await convertIn(client);
+        r = await convertIn(client);
         await client.query('COMMIT');
-        return r;
       } catch (err) {
         await client.query('ROLLBACK').catch(() => {});
         throw err;
       }
+      if (await dropAside(client, aside, log)) {
+        r.asideDropped = aside;
+        if (!r.converted) r.message += `; dropped schema ${aside}, left by an earlier conversion`;
+      }
+      return r;
     } finally {
       await client.query('SELECT pg_catalog.pg_advisory_unlock($1::bigint)', [INSTALL_LOCK_KEY]).catch(() => {});
     }
@@ -113,7 +120,7 @@ export async function convert(options: ConvertOptions = {}): Promise<ConvertResu
       logDdl.push(sql);
       await client.query(sql);
     };
-    const nothing = (why: string) => ({ schema: names.schema, converted: false, message: why, events: 0, clients: 0, partition: null, partitionSize: null, logDdl });
+    const nothing = (why: string): ConvertResult => ({ schema: names.schema, converted: false, message: why, events: 0, clients: 0, partition: null, partitionSize: null, logDdl, asideDropped: null });
 
     // What is there. Every refusal below happens before anything is changed.
     const kind = (await q<{ relkind: string | null; migrations: string | null }>(
@@ -246,8 +253,20 @@ export async function convert(options: ConvertOptions = {}): Promise<ConvertResu
     }
     await client.query(`SELECT count(*) FROM ${S}.ensure_partitions()`);
 
-    // 5. The old schema goes; what is in the schema now is the install's.
-    await client.query(`DROP SCHEMA ${A} CASCADE`);
+    // 5. The old functions keep their oids but only refuse: a call that resolved one before the
+    // locks were granted and waited runs it after the commit, and gets EL084 instead of
+    // "cache lookup failed" (XX000). The schema aside is dropped after the commit (dropAside).
+    const tombstones = await q<{ sql: string }>(
+      `SELECT pg_catalog.format('CREATE OR REPLACE FUNCTION %s(%s) RETURNS %s LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS %L',
+                p.oid::regproc, pg_catalog.pg_get_function_arguments(p.oid), pg_catalog.pg_get_function_result(p.oid),
+                pg_catalog.format('BEGIN RAISE EXCEPTION %L USING ERRCODE = %L, HINT = %L; END',
+                  pg_catalog.format('%s was called while pg-eventlog converted the log to partitions, and the old function is gone; nothing was done', p.proname),
+                  'EL084', 'Call it again: the next call runs on the converted log.')) AS sql
+       FROM pg_catalog.pg_proc AS p
+       WHERE p.pronamespace = $1::regnamespace AND p.prokind = 'f'
+         AND p.prorettype NOT IN ('pg_catalog.trigger'::regtype, 'pg_catalog.event_trigger'::regtype)
+       ORDER BY p.oid`, [aside]);
+    for (const t of tombstones) await client.query(t.sql);
     await client.query(inventoryTableSql(S));
     await client.query(`DELETE FROM ${S}.${INVENTORY_TABLE}`);
     await client.query(`INSERT INTO ${S}.${INVENTORY_TABLE} (object_name) SELECT s.name FROM (${schemaObjectsSql('$1')}) AS s`, [names.schema]);
@@ -263,8 +282,37 @@ export async function convert(options: ConvertOptions = {}): Promise<ConvertResu
       partition: `${names.schema}.${part}`,
       partitionSize: partSize.toString(),
       logDdl,
+      asideDropped: null,
     };
   }
+}
+
+/**
+ * Drops the old install's schema, renamed aside by a committed conversion, once the calls that
+ * were queued behind the conversion have been answered (EL084 by the old functions, or their
+ * statement ran on the converted log): it waits, at most 10 s, until no other session of the
+ * database is running a statement it started before the conversion committed. Nothing to do
+ * when there is no such schema (one that holds the old bookkeeping but no events table any more).
+ * Returns whether it dropped one.
+ */
+async function dropAside(client: pg.Client, aside: string, log: (m: string) => void): Promise<boolean> {
+  const exists = await client.query(
+    `SELECT 1 FROM pg_catalog.pg_namespace AS n WHERE n.nspname = $1
+       AND pg_catalog.to_regclass(pg_catalog.format('%I.migrations', n.nspname)) IS NOT NULL
+       AND pg_catalog.to_regclass(pg_catalog.format('%I.events', n.nspname)) IS NULL`, [aside]);
+  if (exists.rowCount === 0) return false;
+  const since = (await client.query<{ now: Date }>('SELECT pg_catalog.clock_timestamp() AS now')).rows[0].now;
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    const queued = await client.query(
+      `SELECT 1 FROM pg_catalog.pg_stat_activity
+       WHERE datname = pg_catalog.current_database() AND pid <> pg_catalog.pg_backend_pid() AND state = 'active' AND query_start < $1`, [since]);
+    if (queued.rowCount === 0) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  log(`dropping schema ${aside}`);
+  await client.query(`DROP SCHEMA ${quoteIdent(aside)} CASCADE`);
+  return true;
 }
 
 /**

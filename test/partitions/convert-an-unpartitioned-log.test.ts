@@ -134,6 +134,13 @@ t.test('a pre-partition log of named clients mid-way is converted in place, keep
   await waitFor('the second writer to queue behind the conversion', async () =>
     (await c.query(`SELECT 1 FROM pg_stat_activity AS a WHERE a.pid = $1 AND a.wait_event_type = 'Lock'
                       AND EXISTS (SELECT 1 FROM pg_stat_activity AS b WHERE b.application_name = 'pg-eventlog' AND b.pid = ANY (pg_blocking_pids(a.pid)))`, [(w2 as unknown as { processID: number }).processID])).rowCount === 1);
+  // A function call queued the same way resolved the old function before it waited: the old
+  // function, kept until the call is answered, refuses with EL084 and writes nothing.
+  const w3 = await db.connect();
+  await w3.query("SET statement_timeout = '120s'");
+  const w3Call = w3.query(`SELECT etag FROM eventlog.log_event('{"w": 3}', 'w3', 'writers')`).then(() => null, (err: unknown) => err);
+  await waitFor('the function call to queue behind the conversion', async () =>
+    (await c.query(`SELECT 1 FROM pg_stat_activity AS a WHERE a.pid = $1 AND a.wait_event_type = 'Lock'`, [(w3 as unknown as { processID: number }).processID])).rowCount === 1);
   await w1.query('COMMIT');
   const started2 = Date.now();
   const converted = await within('the conversion', converting, 600_000);
@@ -143,21 +150,31 @@ t.test('a pre-partition log of named clients mid-way is converted in place, keep
   const w2Row = (await within('the second writer', w2Insert, 60_000)).rows[0];
   t.equal(w2Row.part, 'eventlog.events_0000000000000000000', 'the writer that waited appended to the converted log, in its range partition');
   t.ok(BigInt(w2Row.etag) > BigInt(w1Row.etag), 'after the event of the writer the conversion waited for');
+  const refused = await within('the queued function call', w3Call, 60_000);
+  t.match(refused, {
+    code: 'EL084',
+    message: 'log_event was called while pg-eventlog converted the log to partitions, and the old function is gone; nothing was done',
+    hint: 'Call it again: the next call runs on the converted log.',
+  }, 'a log_event call that queued behind the conversion is refused with EL084');
+  t.same((await c.query(`SELECT count(*)::int AS n FROM eventlog.events WHERE event_type = 'w3'`)).rows, [{ n: 0 }], 'and wrote nothing');
+  t.same((await c.query(`SELECT count(*)::int AS n FROM pg_namespace WHERE nspname = 'eventlog_preconvert'`)).rows, [{ n: 0 }], 'the old schema is gone once that call was answered');
+  const w3Retry = (await w3.query<{ etag: string; version: number }>(`SELECT etag::text, version FROM eventlog.log_event('{"w": 3}', 'w3', 'writers')`)).rows[0];
+  t.equal(w3Retry.version, 3, 'called again, it appends to the converted log: the third event of stream writers');
 
   // The same rows, byte for byte, in the same order; the small tables and the sequence as they were.
   const c2 = await db.connect();
   t.equal((await c2.query("SELECT relkind::text FROM pg_class WHERE oid = 'eventlog.events'::regclass")).rows[0].relkind, 'p', 'eventlog.events is partitioned');
   const afterRows = await c2.query<{ part: string; n: string }>(`SELECT tableoid::regclass::text AS part, count(*)::text AS n FROM eventlog.events GROUP BY 1 ORDER BY 1`);
-  t.same(afterRows.rows, [{ part: 'eventlog.events_0000000000000000000', n: String(EVENTS + 7) }], 'every event, the two writers\' included, is in the first range partition');
+  t.same(afterRows.rows, [{ part: 'eventlog.events_0000000000000000000', n: String(EVENTS + 8) }], 'every event, the writers\' included, is in the first range partition');
   const after = await c2.query('BEGIN').then(async () => {
     const s = await state(c2);
     await c2.query('ROLLBACK');
     return s;
   });
-  const w = await c2.query<{ etag: string }>(`SELECT e.etag::text FROM eventlog.events AS e WHERE e.event_type IN ('w1', 'w2') ORDER BY e.tx_order, e.etag`);
-  t.same(etagsOf(w.rows), [w1Row.etag, w2Row.etag], 'the two writers\' events, in commit order');
+  const w = await c2.query<{ etag: string }>(`SELECT e.etag::text FROM eventlog.events AS e WHERE e.event_type IN ('w1', 'w2', 'w3') ORDER BY e.tx_order, e.etag`);
+  t.same(etagsOf(w.rows), [w1Row.etag, w2Row.etag, w3Retry.etag], 'the writers\' events, in commit order');
   const withoutWriters = await c2.query<{ n: string; digest: string }>(
-    `SELECT count(*)::text AS n, md5(string_agg(md5(e::text), '' ORDER BY e.tx_order, e.etag)) AS digest FROM eventlog.events AS e WHERE e.event_type NOT IN ('w1', 'w2')`);
+    `SELECT count(*)::text AS n, md5(string_agg(md5(e::text), '' ORDER BY e.tx_order, e.etag)) AS digest FROM eventlog.events AS e WHERE e.event_type NOT IN ('w1', 'w2', 'w3')`);
   t.same(withoutWriters.rows[0], { n: before.events.n, digest: before.events.digest }, 'the old events: the same rows as text, in the same log order');
   t.equal(after.events.first, before.events.first, 'the first event, as text');
   t.same(after.tables.client_cursors, before.tables.client_cursors, 'client cursors as they were');
@@ -169,7 +186,7 @@ t.test('a pre-partition log of named clients mid-way is converted in place, keep
 
   // Readers resume exactly where they were, and read on past new appends without loss or duplicate.
   const appended = etagsOf((await c2.query<{ etag: string }>(`SELECT etag::text FROM eventlog.log_event('[{"n": "new-1"}, {"n": "new-2"}]', 'after-convert', 'bulk-0')`)).rows);
-  const news = [w1Row.etag, w2Row.etag, ...appended];
+  const news = [w1Row.etag, w2Row.etag, w3Retry.etag, ...appended];
   const tail = (await c2.query<{ etag: string; part: string }>(`SELECT e.etag::text, e.tableoid::regclass::text AS part FROM eventlog.events AS e WHERE e.etag = ANY ($1::bigint[]) ORDER BY e.etag`, [appended])).rows;
   t.same(tail.map((r) => r.part), ['eventlog.events_0000000000000000000', 'eventlog.events_0000000000000000000'], 'new appends land in the range partition of their etags');
   t.same(await readToEnd(c2, 'SELECT etag FROM eventlog.get_event($1, $2)', ['alpha', BATCH]), [...rest.alpha, ...news], 'alpha reads on from where it was, every event once, then the new ones');
@@ -238,6 +255,16 @@ t.test('refusals: not an install, another unpartitioned version, a log beyond th
   t.equal(foreign.code, 1);
   t.match(foreign.stderr, /^pg-eventlog: error: schema eventlog holds an unpartitioned pg-eventlog install that is not the pre-partition version \(/, 'another tool\'s tables of those names: EL081');
   t.same((await other.query("SELECT count(*)::int AS n FROM pg_class WHERE relnamespace = 'eventlog'::regnamespace")).map((r) => r.n), [2], 'nothing was changed');
+
+  const viewed = await oldInstall(t);
+  await viewed.query(`SELECT count(*) FROM eventlog.log_event('{"n": 1}')`);
+  await viewed.query('CREATE VIEW public.recent AS SELECT etag, payload FROM eventlog.events');
+  const blocked = await cli(['convert', '--database-url', viewed.url], viewed.env);
+  t.same({ code: blocked.code, stderr: blocked.stderr }, {
+    code: 1,
+    stderr: 'pg-eventlog: error: objects that pg-eventlog did not create depend on schema eventlog or are in it: view public.recent; nothing was changed (move or drop them, convert, then make them again)\n',
+  }, 'a view of the user\'s over the log: EL083, naming it');
+  t.same(await viewed.query("SELECT relkind::text AS k, (SELECT count(*)::int FROM eventlog.events) AS n FROM pg_class WHERE oid = 'eventlog.events'::regclass"), [{ k: 'r', n: 1 }], 'the old log is as it was');
 
   const big = await oldInstall(t);
   await big.query(`SELECT count(*) FROM eventlog.log_event('[{"n": 1}, {"n": 2}]')`);
