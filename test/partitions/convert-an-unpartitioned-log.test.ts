@@ -104,8 +104,8 @@ t.test('a pre-partition log of named clients mid-way is converted in place, keep
   await c.query(`SELECT count(*) FROM eventlog.get_event('gamma', 1)`);
   await c.query(`SELECT eventlog.seek_client('gamma', $1::bigint)`, [at(0.75)]);
   const peeked = etagsOf((await c.query<{ etag: string }>(`SELECT etag::text FROM eventlog.peek_event('gamma', 100)`)).rows);
-  await c.query(`SELECT count(*) FROM eventlog.get_event('team', 1000, 0, 2)`);
-  await c.query(`SELECT count(*) FROM eventlog.get_event('team', 3000, 1, 2)`);
+  await c.query(`SELECT count(*) FROM eventlog.get_event('team', $1, 0, 2)`, [Math.min(BATCH, Math.ceil(EVENTS / 20))]);
+  await c.query(`SELECT count(*) FROM eventlog.get_event('team', $1, 1, 2)`, [Math.min(BATCH, Math.ceil(EVENTS / 8))]);
 
   const before = await state(c);
   const rest = {
