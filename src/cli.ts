@@ -7,6 +7,7 @@ import { tailCommand } from './tail/cli.ts';
 import { wakeCommand } from './wake/cli.ts';
 import { DEFAULT_SCHEMA, install, InstallError, oneLine, status, uninstall, upgrade, type InstallOptions } from './install/index.ts';
 import { DEFAULT_AHEAD, maintain } from './maintain/index.ts';
+import { convert } from './convert/index.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -149,6 +150,16 @@ Examples:
       const r = await maintain({ ...toOptions(flags), ahead: flags.ahead });
       for (const p of r.created) console.log(`created partition ${p.partition} for etags ${p.fromEtag} to ${BigInt(p.toEtag) - 1n}`);
       if (!r.created.length) console.log(`partitions of ${r.schema}.events are in place; nothing to do`);
+    });
+
+  withConnectionFlags(prog.command('convert'))
+    .description('convert a log installed before partitioning (eventlog.events a plain table) into this version, in place and in one transaction, keeping every event, cursor, stream, snapshot and tracked table (docs/partitions.md); a no-op when the log is partitioned already')
+    .addOption(new Option('--partition-size <etags>', 'etags per range partition; every old event must fit the first (default 10000000)').argParser((v) => BigInt(v)))
+    .addOption(new Option('--lock-timeout <ms>', 'how long to wait for open readers and writers of the old log').default(10_000).argParser((v) => Number.parseInt(v, 10)))
+    .option('--json', 'print the result as JSON')
+    .action(async (flags: Flags & { partitionSize?: bigint; lockTimeout: number }) => {
+      const r = await convert({ ...toOptions(flags), partitionSize: flags.partitionSize, lockTimeoutMs: flags.lockTimeout });
+      console.log(flags.json ? JSON.stringify(r, null, 2) : r.message);
     });
 
   return prog;
