@@ -230,6 +230,8 @@ export async function convert(options: ConvertOptions = {}): Promise<ConvertResu
     }
     const empty = (await q<{ n: string }>(`SELECT count(*)::text AS n FROM ${P}`))[0].n;
     if (empty !== '0') throw new Error(`the new ${part} holds ${empty} events`);
+    // The DDL guard refuses a DROP or a hand ATTACH of the log's partitions; this swap is sanctioned.
+    await ddl(`SELECT ${S}._begin_sanctioned_change('DDL', 'convert')`);
     await ddl(`DROP TABLE ${P}`);
     await ddl(`ALTER TABLE ${A}.events RENAME TO ${quoteIdent(part)}`);
     await ddl(`ALTER TABLE ${A}.${quoteIdent(part)} RENAME CONSTRAINT events_pkey TO ${quoteIdent(`${part}_pkey`)}`);
@@ -243,6 +245,7 @@ export async function convert(options: ConvertOptions = {}): Promise<ConvertResu
     await client.query(`COMMENT ON TABLE ${P} IS ${pg.escapeLiteral(`Partition of ${names.schema}.events: etags 0 to ${partSize - 1n}.`)}`);
     await ddl(`ALTER TABLE ${S}.events ATTACH PARTITION ${P} FOR VALUES FROM (0) TO (${partSize})`);
     await ddl(`ALTER TABLE ${P} DROP CONSTRAINT ${quoteIdent(check)}`);
+    await ddl(`SELECT ${S}._end_sanctioned_change('DDL')`);
     for (const t of captureTriggers) {
       // pg_get_triggerdef named the functions by the schema before it was renamed aside.
       await client.query(t.def);
