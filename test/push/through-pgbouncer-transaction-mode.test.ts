@@ -192,6 +192,6 @@ t.test('a watcher through a transaction pooler leaves no waiting statement behin
   await within('close() to resolve', watcher.close(), 5_000);
   // The cancel must reach the right backend: through a pooler, the client's backend pid is
   // PgBouncer's, not the server's, so only the protocol's cancel request (sent to the pooler) does.
-  await waitFor('the server to stop running the watcher\'s wait', async () => (await waiting()).length === 0, { timeoutMs: 3_000 });
+  await waitFor('the server to stop running the watcher\'s wait', async () => (await waiting()).length === 0, { timeoutMs: 10_000 });
   t.same(await waiting(), [], 'no wait_for_log_end() left running on the server after close()');
 });
