@@ -5,42 +5,7 @@ SELECT plan(4);
 SELECT eventlog_test.reset();
 DELETE FROM eventlog.change_cursors;
 
-CREATE SCHEMA capture_test;
-CREATE TABLE capture_test.items (id integer PRIMARY KEY);
-CREATE TABLE capture_test.other (id integer PRIMARY KEY);
-CREATE TABLE capture_test.untracked (id integer PRIMARY KEY);
-SELECT FROM eventlog.track_table('capture_test.items');
-SELECT FROM eventlog.track_table('capture_test.other');
-
--- Change events as committed transactions would have left them (positions given by hand, a day
--- old): the table's changes a, d, e, f in log order; b another table's, c a plain event.
-CREATE TEMP TABLE written (name text, etag bigint);
-SELECT eventlog_test.set_guards(false);
-WITH w AS (
-  INSERT INTO eventlog.events (etag, tx_order, ctime, event_type, stream, payload)
-  VALUES (nextval('eventlog.events_etag_seq'), 10, now() - interval '1 day', 'insert', 'capture_test.items:1', '{"id": 1}'),  -- a
-         (nextval('eventlog.events_etag_seq'), 10, now() - interval '1 day', 'insert', 'capture_test.other:1', '{"id": 1}'),  -- b
-         (nextval('eventlog.events_etag_seq'), 15, now() - interval '1 day', 'event', NULL, '{"n": 1}'),                      -- c
-         (nextval('eventlog.events_etag_seq'), 20, now() - interval '1 day', 'insert', 'capture_test.items:2', '{"id": 2}'),  -- d
-         (nextval('eventlog.events_etag_seq'), 30, now() - interval '1 day', 'update', 'capture_test.items:1', '{"id": 1}'),  -- e
-         (nextval('eventlog.events_etag_seq'), 40, now() - interval '1 day', 'delete', 'capture_test.items:2', '{"id": 2}')   -- f
-  RETURNING etag
-)
-INSERT INTO written SELECT chr(96 + row_number() OVER (ORDER BY etag)::integer), etag FROM w;
-SELECT eventlog_test.set_guards(true);
-CREATE FUNCTION pg_temp.names(etags bigint[]) RETURNS text[] LANGUAGE sql AS $$
-  SELECT coalesce(array_agg(w.name ORDER BY u.n), '{}') FROM unnest(etags) WITH ORDINALITY AS u (etag, n) JOIN written AS w USING (etag);
-$$;
-CREATE FUNCTION pg_temp.etag(name text) RETURNS bigint LANGUAGE sql AS $$
-  SELECT w.etag FROM written AS w WHERE w.name = etag.name;
-$$;
-CREATE FUNCTION pg_temp.peek(client text, max_rows integer DEFAULT 1000) RETURNS text[] LANGUAGE sql AS $$
-  SELECT pg_temp.names(eventlog_test.etags_of(format('SELECT * FROM eventlog.peek_changes(%L, %L, %s)', 'capture_test.items', client, max_rows)));
-$$;
-CREATE FUNCTION pg_temp.cursor_at(client text) RETURNS text LANGUAGE sql AS $$
-  SELECT coalesce((SELECT w.name FROM written AS w WHERE w.etag = c.etag), c.etag::text)
-  FROM eventlog.change_cursors AS c WHERE c.client = cursor_at.client AND c.tbl = 'capture_test.items'::regclass;
-$$;
+SELECT eventlog_test.change_client_fixture();
 
 SELECT is(pg_temp.peek('mirror', 2), ARRAY['a', 'd'], 'a consumer peeks two changes and dies without an ack');
 SELECT is(pg_temp.peek('mirror', 2), ARRAY['a', 'd'], 'its successor gets the same changes');
