@@ -303,7 +303,7 @@ export async function serve(options: ServeOptions = {}): Promise<ServeHandle> {
         [[...clients]],
       );
       lines.push(
-        '# HELP pg_eventlog_serve_client_lag_events Events after the acknowledged cursor of each named client a stream follows (counted up to 1,000,000).',
+        '# HELP pg_eventlog_serve_client_lag_events Events after the acknowledged cursor of each named client a stream follows (counted on the lag budget of the clients view, up to 100,000).',
         '# TYPE pg_eventlog_serve_client_lag_events gauge',
         ...rows.map((r) => `pg_eventlog_serve_client_lag_events{client="${promLabel(r.client)}"} ${r.lag_events}`),
         '# HELP pg_eventlog_serve_client_lag_seconds Age of the oldest event after the acknowledged cursor of each named client a stream follows.',

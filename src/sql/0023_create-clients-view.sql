@@ -4,13 +4,32 @@
 -- horizon is an internal function. A reader sees the clients of roles it is a member of; members
 -- of eventlog_admin see all.
 --
--- lag_events counts over at most the next 1000000 events of the log after the cursor (for a group
--- member, those of its share among them), so it stops growing at 1000000. It includes committed
--- events that are held back; held_back_by_pid and held_back_for name the oldest transaction that
--- holds them (see delivery_blockers()) when the next event this cursor would read is held back.
--- Events of archived ranges (detach_partitions) are not in the log and not counted;
--- archived_from_etag names the first archived range that holds events after the cursor (the
--- client's next read is refused with EL051 unless eventlog.skip_archived is on).
+-- lag_events is counted on a budget, so that the view stays cheap on a big log: 100000 log events
+-- in all, shared among the cursors listed, and at least 100 per cursor (_lag_budget). Each cursor
+-- reads at most its share of the log after it (for a group member, it counts its own share among
+-- those); lag_capped is true when the read stopped at that limit, and lag_events then means "at
+-- least". docs/cursors.md, The clients view. It includes committed events that are held back;
+-- held_back_by_pid and held_back_for name the oldest transaction that holds them (see
+-- delivery_blockers()) when the next event this cursor would read is held back. Events of
+-- archived ranges (detach_partitions) are not in the log and not counted; archived_from_etag
+-- names the first archived range that holds events after the cursor (the client's next read is
+-- refused with EL051 unless eventlog.skip_archived is on).
+
+-- How many log events each of `cursors` cursors may read to count its lag: 100000 in all, at
+-- least 100 each.
+CREATE FUNCTION eventlog._lag_budget(cursors bigint)
+RETURNS bigint
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT GREATEST(100, 100000 / GREATEST(_lag_budget.cursors, 1));
+$$;
+
+REVOKE EXECUTE ON FUNCTION eventlog._lag_budget(bigint) FROM PUBLIC;
+
+COMMENT ON FUNCTION eventlog._lag_budget(bigint) IS
+  'Internal: log events each of that many cursors may read to count its lag (100000 shared, at least 100 each).';
+
 CREATE FUNCTION eventlog.client_status(client_name text DEFAULT NULL)
 RETURNS TABLE (
   client text,
@@ -19,6 +38,7 @@ RETURNS TABLE (
   owner_role name,
   etag bigint,
   lag_events bigint,
+  lag_capped boolean,
   lag_time interval,
   last_activity timestamptz,
   created_at timestamptz,
@@ -34,7 +54,17 @@ DECLARE
   v_caller name := eventlog._client_caller();
   v_admin boolean := pg_catalog.pg_has_role(eventlog._client_caller(), 'eventlog_admin', 'MEMBER');
   v_horizon bigint := coalesce(eventlog._read_horizon(), 9223372036854775807);
+  v_budget bigint;
 BEGIN
+  -- The budget is shared among the cursors listed (counted under the same filter, by the index).
+  SELECT eventlog._lag_budget(pg_catalog.count(*)) INTO v_budget
+  FROM eventlog.client_cursors AS c
+  WHERE (client_status.client_name IS NULL OR c.client = client_status.client_name)
+    AND (v_admin
+         OR c.owner_role = v_caller
+         OR EXISTS (SELECT 1 FROM pg_catalog.pg_roles AS r
+                    WHERE r.rolname = c.owner_role
+                      AND pg_catalog.pg_has_role(v_caller, r.oid, 'MEMBER')));
   RETURN QUERY
     WITH visible AS (
       SELECT c.*,
@@ -54,6 +84,7 @@ BEGIN
     )
     SELECT v.client, v.member, v.members, v.owner_role, v.etag,
       pending.events,
+      pending.scanned >= v_budget,
       coalesce(pg_catalog.now() - pending.oldest, interval '0'),
       coalesce(v.moved_at, v.created_at),
       v.created_at,
@@ -63,17 +94,20 @@ BEGIN
       (eventlog._archived_after(v.tx_order, v.etag)).from_etag
     FROM visible AS v
     CROSS JOIN LATERAL (
-      SELECT count(*) AS events, pg_catalog.min(p.ctime) AS oldest, pg_catalog.min(p.tx_order) AS next_tx_order
+      SELECT pg_catalog.count(*) FILTER (WHERE p.mine) AS events,
+        pg_catalog.count(*) AS scanned,
+        pg_catalog.min(p.ctime) FILTER (WHERE p.mine) AS oldest,
+        pg_catalog.min(p.tx_order) FILTER (WHERE p.mine) AS next_tx_order
       FROM (
-        SELECT e.stream, e.ctime, e.tx_order
+        SELECT e.ctime, e.tx_order,
+          v.members = 1
+            OR CASE WHEN e.stream IS NULL THEN 0
+                    ELSE pg_catalog.abs(pg_catalog.hashtextextended(e.stream, 0) % v.members) END = v.member AS mine
         FROM eventlog.events AS e
         WHERE (e.tx_order, e.etag) > (v.tx_order, v.etag)
         ORDER BY e.tx_order, e.etag
-        LIMIT 1000000
+        LIMIT v_budget
       ) AS p
-      WHERE v.members = 1
-         OR CASE WHEN p.stream IS NULL THEN 0
-                 ELSE pg_catalog.abs(pg_catalog.hashtextextended(p.stream, 0) % v.members) END = v.member
     ) AS pending
     ORDER BY v.client, v.members, v.member;
 END;
@@ -103,7 +137,9 @@ COMMENT ON COLUMN eventlog.clients.owner_role IS
 COMMENT ON COLUMN eventlog.clients.etag IS
   'The cursor: etag of the last event delivered (0: the beginning).';
 COMMENT ON COLUMN eventlog.clients.lag_events IS
-  'Committed events after the cursor for this member, counted over at most the next 1000000 events of the log.';
+  'Committed events after the cursor for this member, counted over at most the cursor''s share of a 100000-event budget (at least 100); see lag_capped.';
+COMMENT ON COLUMN eventlog.clients.lag_capped IS
+  'True when the count stopped at the budget: there are at least lag_events events behind (lag_time is then the age of the oldest counted one).';
 COMMENT ON COLUMN eventlog.clients.lag_time IS
   'Age of the oldest of those events; 0 when the cursor is caught up.';
 COMMENT ON COLUMN eventlog.clients.last_activity IS

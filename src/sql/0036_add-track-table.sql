@@ -150,29 +150,45 @@ AS $$
 DECLARE
   v_prefix text := tg_argv[0];
   v_revision_column name := tg_argv[1];
-  v_keys name[] := tg_argv[2:];
   v_new jsonb;
+  v_old jsonb;
   v_old_stream text;
   v_stream text;
   v_version integer;
+  v_tx_order bigint;
 BEGIN
   -- One-column keys (the usual case) are named inline; _capture_key would give the same text.
-  IF tg_op IN ('UPDATE', 'DELETE') THEN
-    v_old_stream := v_prefix || CASE WHEN tg_nargs = 3 THEN (pg_catalog.to_jsonb(OLD) -> v_keys[1])::text
-                                     ELSE eventlog._capture_key(pg_catalog.to_jsonb(OLD), v_keys) END;
+  IF tg_op <> 'INSERT' THEN
+    v_old := pg_catalog.to_jsonb(OLD);
+    v_old_stream := v_prefix || CASE WHEN tg_nargs = 3 THEN (v_old -> tg_argv[2])::text
+                                     ELSE eventlog._capture_key(v_old, tg_argv[2:]) END;
   END IF;
   IF tg_op = 'DELETE' THEN
-    PERFORM eventlog._capture_lock_stream(v_old_stream);
+    v_stream := v_old_stream;
+  ELSE
+    v_new := pg_catalog.to_jsonb(NEW);
+    v_stream := v_prefix || CASE WHEN tg_nargs = 3 THEN (v_new -> tg_argv[2])::text
+                                 ELSE eventlog._capture_key(v_new, tg_argv[2:]) END;
+    IF v_old_stream IS DISTINCT FROM v_stream AND v_old_stream IS NOT NULL THEN
+      PERFORM eventlog._capture_lock_stream(v_old_stream);
+    END IF;
+  END IF;
+  -- _capture_lock_stream(v_stream), inline: this is the lock of every changed row, and a call of
+  -- a function with a pinned search_path costs a setting switch (docs/benchmarks.md, capture).
+  SELECT s.version, s.tx_order INTO v_version, v_tx_order
+  FROM eventlog.streams AS s
+  WHERE s.stream = v_stream
+  FOR NO KEY UPDATE;
+  IF NOT FOUND THEN
+    v_version := 0;
+  ELSIF v_tx_order > pg_catalog.pg_current_xact_id()::text::bigint + eventlog._clock_offset() THEN
+    -- Changed and committed by a transaction that began writing after this one: its 40001.
+    PERFORM eventlog._capture_lock_stream(v_stream);
+  END IF;
+  IF tg_op = 'DELETE' THEN
     RETURN OLD;
   END IF;
-
-  v_new := pg_catalog.to_jsonb(NEW);
-  v_stream := v_prefix || CASE WHEN tg_nargs = 3 THEN (v_new -> v_keys[1])::text
-                               ELSE eventlog._capture_key(v_new, v_keys) END;
-  IF v_old_stream IS DISTINCT FROM v_stream AND v_old_stream IS NOT NULL THEN
-    PERFORM eventlog._capture_lock_stream(v_old_stream);
-  END IF;
-  v_version := eventlog._capture_lock_stream(v_stream) + 1;
+  v_version := v_version + 1;
   IF (v_new -> v_revision_column) IS DISTINCT FROM pg_catalog.to_jsonb(v_version) THEN
     NEW := pg_catalog.jsonb_populate_record(NEW, pg_catalog.jsonb_build_object(v_revision_column, v_version));
   END IF;
@@ -187,6 +203,34 @@ GRANT EXECUTE ON FUNCTION eventlog.tg_tracked__set_revision() TO eventlog_admin;
 COMMENT ON FUNCTION eventlog.tg_tracked__set_revision() IS
   'Trigger function on tracked tables: locks the row''s stream and sets its revision column to the next stream version.';
 
+-- The refusal of a capture trigger whose table has lost a key or revision column since tracking
+-- (renamed or dropped): EL044 naming them; returns when they are all there.
+CREATE FUNCTION eventlog._capture_check_columns(tbl regclass, columns name[])
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  v_missing text;
+BEGIN
+  SELECT pg_catalog.string_agg(pg_catalog.quote_ident(c.col), ', ') INTO v_missing
+  FROM pg_catalog.unnest(_capture_check_columns.columns) AS c (col)
+  WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute AS a
+                    WHERE a.attrelid = _capture_check_columns.tbl AND a.attname = c.col AND a.attnum > 0 AND NOT a.attisdropped);
+  IF v_missing IS NOT NULL THEN
+    RAISE EXCEPTION 'tracked table % has no column(s) % any more', _capture_check_columns.tbl, v_missing
+      USING ERRCODE = 'EL044',
+            DETAIL = 'track_table recorded the primary key and revision columns by name.',
+            HINT = 'After renaming or dropping them, or changing the primary key, call untrack_table and track_table again.';
+  END IF;
+END;
+$$;
+
+REVOKE EXECUTE ON FUNCTION eventlog._capture_check_columns(regclass, name[]) FROM PUBLIC;
+
+COMMENT ON FUNCTION eventlog._capture_check_columns(regclass, name[]) IS
+  'Internal: raises EL044 naming the recorded key or revision columns a tracked table no longer has.';
+
 -- AFTER INSERT, UPDATE or DELETE, for each statement, with the statement's transition tables
 -- (old_rows, new_rows). Same arguments as above. Appends one event per changed key in one INSERT:
 -- a key only in new_rows is an insert (the new row as payload), only in old_rows a delete (the
@@ -194,6 +238,15 @@ COMMENT ON FUNCTION eventlog.tg_tracked__set_revision() IS
 -- primary key is a delete of the old key plus an insert of the new one, also when one statement
 -- moves several keys at once. Refuses to run unless tracked_tables has this table with these
 -- arguments: the function cannot be used to write other events.
+--
+-- One statement per call does it all: the registration is joined into the INSERT (no row of
+-- tracked_tables, nothing appended, then EL044), and the same statement returns the first event
+-- that came out wrong: no stream (a key column is gone, so the row has no key under its recorded
+-- name) or another version than the revision its row carries (a concurrent change of the key, or
+-- the revision column is gone). Only then are the columns looked up in the catalog, to tell EL044
+-- from 40001; raising undoes the statement's appends with it. This replaced a registration query
+-- and a catalog query before every statement's INSERT, which were a fifth of the trigger's time
+-- for a one-row UPDATE (docs/benchmarks.md, capture).
 CREATE FUNCTION eventlog.tg_tracked__log_changes()
 RETURNS trigger
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -203,58 +256,76 @@ DECLARE
   v_prefix text := tg_argv[0];
   v_revision_column name := tg_argv[1];
   v_keys name[] := tg_argv[2:];
+  v_single boolean := tg_nargs = 3;
   v_table text;
+  v_bad boolean;
   v_bad_stream text;
   v_bad_version integer;
   v_bad_revision jsonb;
-  v_missing text;
-  v_single boolean;
 BEGIN
-  SELECT t.tbl::text INTO v_table
-  FROM eventlog.tracked_tables AS t
-  WHERE t.tbl = tg_relid
-    AND t.stream_prefix = v_prefix
-    AND t.revision_column = v_revision_column
-    AND t.key_columns = v_keys;
-  IF NOT FOUND OR tg_level <> 'STATEMENT' OR tg_when <> 'AFTER' THEN
+  IF tg_level <> 'STATEMENT' OR tg_when <> 'AFTER' OR tg_nargs < 3 THEN
     RAISE EXCEPTION 'trigger % on %.% does not match a table tracked by track_table', tg_name, tg_table_schema, tg_table_name
       USING ERRCODE = 'EL044',
             HINT = 'Only track_table puts capture triggers on a table; call untrack_table and track_table to repair.';
   END IF;
-  -- The key and revision columns are still there under the names recorded (once per statement,
-  -- so that the per-row work below needs no check).
-  SELECT pg_catalog.string_agg(pg_catalog.quote_ident(c.col), ', ') INTO v_missing
-  FROM pg_catalog.unnest(v_keys || v_revision_column) AS c (col)
-  WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute AS a
-                    WHERE a.attrelid = tg_relid AND a.attname = c.col AND a.attnum > 0 AND NOT a.attisdropped);
-  IF v_missing IS NOT NULL THEN
-    RAISE EXCEPTION 'tracked table % has no column(s) % any more', v_table, v_missing
-      USING ERRCODE = 'EL044',
-            DETAIL = 'track_table recorded the primary key and revision columns by name.',
-            HINT = 'After renaming or dropping them, or changing the primary key, call untrack_table and track_table again.';
-  END IF;
-  v_single := pg_catalog.array_length(v_keys, 1) = 1;
 
   IF tg_op = 'INSERT' THEN
-    WITH appended AS (
+    WITH registered AS (
+      SELECT t.tbl::text AS name
+      FROM eventlog.tracked_tables AS t
+      WHERE t.tbl = tg_relid
+        AND t.stream_prefix = v_prefix
+        AND t.revision_column = v_revision_column
+        AND t.key_columns = v_keys
+    ),
+    appended AS (
       INSERT INTO eventlog.events (event_type, stream, payload, metadata)
       SELECT 'insert', v_prefix || CASE WHEN v_single THEN (n.row_data -> v_keys[1])::text ELSE eventlog._capture_key(n.row_data, v_keys) END, n.row_data,
-        pg_catalog.jsonb_build_object('table', v_table)
-      FROM (SELECT pg_catalog.to_jsonb(r) AS row_data FROM new_rows AS r) AS n
+        pg_catalog.jsonb_build_object('table', g.name)
+      FROM registered AS g, (SELECT pg_catalog.to_jsonb(r) AS row_data FROM new_rows AS r) AS n
       RETURNING stream, version, payload
     )
-    SELECT a.stream, a.version, a.payload -> v_revision_column INTO v_bad_stream, v_bad_version, v_bad_revision
-    FROM appended AS a
-    WHERE (a.payload -> v_revision_column) IS DISTINCT FROM pg_catalog.to_jsonb(a.version)
-    LIMIT 1;
+    SELECT (SELECT g.name FROM registered AS g), b.bad, b.stream, b.version, b.revision
+    INTO v_table, v_bad, v_bad_stream, v_bad_version, v_bad_revision
+    FROM (SELECT) AS one
+    LEFT JOIN LATERAL (
+      SELECT true AS bad, a.stream, a.version, a.payload -> v_revision_column AS revision
+      FROM appended AS a
+      WHERE a.stream IS NULL
+         OR (a.payload -> v_revision_column) IS DISTINCT FROM pg_catalog.to_jsonb(a.version)
+      LIMIT 1
+    ) AS b ON true;
   ELSIF tg_op = 'DELETE' THEN
-    INSERT INTO eventlog.events (event_type, stream, payload, metadata)
-    SELECT 'delete', v_prefix || CASE WHEN v_single THEN (o.row_data -> v_keys[1])::text ELSE eventlog._capture_key(o.row_data, v_keys) END,
-      eventlog._capture_key_object(o.row_data, v_keys),
-      pg_catalog.jsonb_build_object('table', v_table, 'tombstone', true)
-    FROM (SELECT pg_catalog.to_jsonb(r) AS row_data FROM old_rows AS r) AS o;
+    WITH registered AS (
+      SELECT t.tbl::text AS name
+      FROM eventlog.tracked_tables AS t
+      WHERE t.tbl = tg_relid
+        AND t.stream_prefix = v_prefix
+        AND t.revision_column = v_revision_column
+        AND t.key_columns = v_keys
+    ),
+    appended AS (
+      INSERT INTO eventlog.events (event_type, stream, payload, metadata)
+      SELECT 'delete', v_prefix || CASE WHEN v_single THEN (o.row_data -> v_keys[1])::text ELSE eventlog._capture_key(o.row_data, v_keys) END,
+        eventlog._capture_key_object(o.row_data, v_keys),
+        pg_catalog.jsonb_build_object('table', g.name, 'tombstone', true)
+      FROM registered AS g, (SELECT pg_catalog.to_jsonb(r) AS row_data FROM old_rows AS r) AS o
+      RETURNING stream
+    )
+    SELECT (SELECT g.name FROM registered AS g), b.bad
+    INTO v_table, v_bad
+    FROM (SELECT) AS one
+    LEFT JOIN LATERAL (SELECT true AS bad FROM appended AS a WHERE a.stream IS NULL LIMIT 1) AS b ON true;
   ELSE
-    WITH o AS (
+    WITH registered AS (
+      SELECT t.tbl::text AS name
+      FROM eventlog.tracked_tables AS t
+      WHERE t.tbl = tg_relid
+        AND t.stream_prefix = v_prefix
+        AND t.revision_column = v_revision_column
+        AND t.key_columns = v_keys
+    ),
+    o AS (
       SELECT v_prefix || CASE WHEN v_single THEN (x.row_data -> v_keys[1])::text ELSE eventlog._capture_key(x.row_data, v_keys) END AS stream, x.row_data
       FROM (SELECT pg_catalog.to_jsonb(r) AS row_data FROM old_rows AS r) AS x
     ),
@@ -264,27 +335,39 @@ BEGIN
     ),
     appended AS (
       INSERT INTO eventlog.events (event_type, stream, payload, metadata)
-      SELECT c.event_type, c.stream, c.payload, c.metadata
-      FROM (
+      SELECT c.event_type, c.stream, c.payload,
+        CASE WHEN c.event_type = 'delete' THEN pg_catalog.jsonb_build_object('table', g.name, 'tombstone', true)
+             ELSE pg_catalog.jsonb_build_object('table', g.name) END
+      FROM registered AS g, (
         SELECT CASE WHEN n.stream IS NULL THEN 'delete' WHEN o.stream IS NULL THEN 'insert' ELSE 'update' END AS event_type,
           coalesce(n.stream, o.stream) AS stream,
-          CASE WHEN n.stream IS NULL THEN eventlog._capture_key_object(o.row_data, v_keys) ELSE n.row_data END AS payload,
-          CASE WHEN n.stream IS NULL THEN pg_catalog.jsonb_build_object('table', v_table, 'tombstone', true)
-               ELSE pg_catalog.jsonb_build_object('table', v_table) END AS metadata
+          CASE WHEN n.stream IS NULL THEN eventlog._capture_key_object(o.row_data, v_keys) ELSE n.row_data END AS payload
         FROM o FULL JOIN n ON n.stream = o.stream
       ) AS c
       -- Deletes first: a statement that moves keys reads as the old rows leaving, then the new ones.
       ORDER BY c.event_type <> 'delete', c.stream
       RETURNING event_type, stream, version, payload
     )
-    SELECT a.stream, a.version, a.payload -> v_revision_column INTO v_bad_stream, v_bad_version, v_bad_revision
-    FROM appended AS a
-    WHERE a.event_type <> 'delete'
-      AND (a.payload -> v_revision_column) IS DISTINCT FROM pg_catalog.to_jsonb(a.version)
-    LIMIT 1;
+    SELECT (SELECT g.name FROM registered AS g), b.bad, b.stream, b.version, b.revision
+    INTO v_table, v_bad, v_bad_stream, v_bad_version, v_bad_revision
+    FROM (SELECT) AS one
+    LEFT JOIN LATERAL (
+      SELECT true AS bad, a.stream, a.version, a.payload -> v_revision_column AS revision
+      FROM appended AS a
+      WHERE a.stream IS NULL
+         OR (a.event_type <> 'delete' AND (a.payload -> v_revision_column) IS DISTINCT FROM pg_catalog.to_jsonb(a.version))
+      LIMIT 1
+    ) AS b ON true;
   END IF;
 
-  IF v_bad_stream IS NOT NULL THEN
+  IF v_table IS NULL THEN
+    RAISE EXCEPTION 'trigger % on %.% does not match a table tracked by track_table', tg_name, tg_table_schema, tg_table_name
+      USING ERRCODE = 'EL044',
+            HINT = 'Only track_table puts capture triggers on a table; call untrack_table and track_table to repair.';
+  END IF;
+  IF v_bad THEN
+    -- The key and revision columns are still there under the names recorded, or EL044.
+    PERFORM eventlog._capture_check_columns(tg_relid, v_keys || v_revision_column);
     RAISE EXCEPTION 'stream % of table % got version %, but the row carries revision %',
         eventlog._display(v_bad_stream), v_table, v_bad_version, coalesce(v_bad_revision::text, 'NULL')
       USING ERRCODE = 'serialization_failure',

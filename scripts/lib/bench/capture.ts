@@ -73,6 +73,8 @@ export interface CaptureOptions {
   retries?: number;
   quiet?: number;
   log?: (message: string) => void;
+  /** Leave out the compaction part (scripts/bench-capture.ts --skip-compact). */
+  skipCompact?: boolean;
 }
 
 const SETUP = (rows: number) => `
@@ -131,7 +133,7 @@ async function pgbenchWithRetries(url: string, script: string, clients: number, 
 }
 
 /** Runs both parts on a scratch database of adminUrl's server, dropped afterwards. */
-export async function measureCapture(adminUrl: string, options: CaptureOptions): Promise<{ cells: CaptureCell[]; compact: CompactResult }> {
+export async function measureCapture(adminUrl: string, options: CaptureOptions): Promise<{ cells: CaptureCell[]; compact?: CompactResult }> {
   const log = options.log ?? (() => {});
   const name = `pgel_bench_capture_${process.pid}_${Date.now().toString(36)}`;
   const url = await createDatabase(adminUrl, name);
@@ -153,7 +155,7 @@ export async function measureCapture(adminUrl: string, options: CaptureOptions):
       await writeFile(scripts[impl], updateScript(impl));
     }
     const cells = await measureUpdates(url, scripts, options, log);
-    const compact = await measureCompaction(url, options, log);
+    const compact = options.skipCompact ? undefined : await measureCompaction(url, options, log);
     return { cells, compact };
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -277,7 +279,7 @@ async function measureCompaction(url: string, options: CaptureOptions, log: (m: 
 }
 
 /** The table rows: capture cells (ratio to the untracked table; the note has the ratio to the gadget) and compaction. */
-export function captureRows(result: { cells: CaptureCell[]; compact: CompactResult }, busy: (share: number | null) => string): Row[] {
+export function captureRows(result: { cells: CaptureCell[]; compact?: CompactResult }, busy: (share: number | null) => string): Row[] {
   const rows: Row[] = [];
   const join = (...notes: (string | undefined)[]) => notes.filter(Boolean).join('; ') || undefined;
   const clientCounts = [...new Set(result.cells.map((c) => c.clients))];
@@ -306,6 +308,7 @@ export function captureRows(result: { cells: CaptureCell[]; compact: CompactResu
     }
   }
   const k = result.compact;
+  if (!k) return rows;
   const of = `${k.removed.toLocaleString('en-US')} of ${k.revisions.toLocaleString('en-US')} superseded revisions in ${k.totalSeconds.toFixed(1)} s`;
   rows.push({
     test: 'compact', implementation: 'compact(), alone', clients: 1, size: 10000, eventsPerSecond: k.aloneRate, ratio: null, baseline: false,

@@ -140,6 +140,9 @@ SELECT pg_temp.try($$SELECT * FROM eventlog.peek_changes('public.shadow_orders',
 SELECT pg_temp.try($$SELECT eventlog.seek_changes('public.shadow_orders', 'shadow-peeker', (SELECT f.etag FROM pg_temp.first_committed AS f))$$);
 SELECT pg_temp.try($$SELECT eventlog.ack_changes('public.shadow_orders', 'shadow-peeker', (SELECT f.etag FROM pg_temp.first_committed AS f))$$);
 SELECT pg_temp.try($$SELECT eventlog.seek_changes('public.shadow_orders', 'shadow-peeker', 'end')$$);
+SELECT pg_temp.try($$SELECT eventlog.seek_changes('public.shadow_orders', 'shadow-peeker', now())$$);
+SELECT pg_temp.try($$SELECT * FROM eventlog.change_client_status(NULL, NULL)$$);
+SELECT pg_temp.try($$SELECT eventlog.drop_change_client('public.shadow_orders', 'shadow-changes')$$);
 SELECT pg_temp.try($$SELECT eventlog.untrack_table('public.shadow_orders')$$);
 SELECT pg_temp.try($$SELECT * FROM eventlog.forget('shadow-1', ARRAY['n'])$$);
 SELECT pg_temp.try($$SELECT eventlog.expire_idempotency_keys('1 day')$$);

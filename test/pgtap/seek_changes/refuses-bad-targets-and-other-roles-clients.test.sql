@@ -1,5 +1,5 @@
 BEGIN;
-SELECT plan(9);
+SELECT plan(11);
 SELECT eventlog_test.reset();
 DELETE FROM eventlog.change_cursors;
 
@@ -13,8 +13,14 @@ SELECT eventlog_test.etags_as('eventlog_test_alice', $$SELECT * FROM eventlog.pe
 
 SELECT throws_ok($$SELECT eventlog.seek_changes('capture_test.items', 'm', NULL::text)$$, '22004', 'target must not be NULL', 'a NULL target');
 SELECT throws_ok($$SELECT eventlog.seek_changes('capture_test.items', 'm', NULL::bigint)$$, '22004', 'etag must not be NULL', 'a NULL etag');
-SELECT throws_ok($$SELECT eventlog.seek_changes('capture_test.items', 'm', 'yesterday')$$, '22023',
-  'seek target ''yesterday'' is not ''beginning'', ''end'' or an etag', 'a target that is none of those');
+SELECT throws_ok($$SELECT eventlog.seek_changes('capture_test.items', 'm', 'soon')$$, '22023',
+  'seek target ''soon'' is not ''beginning'', ''end'', an etag or a timestamp', 'a target that is none of those');
+SELECT throws_ok($$SELECT eventlog.seek_changes('capture_test.items', 'm', '99999999999999999999')$$, '22023',
+  'seek target ''99999999999999999999'' is out of range: etags lie between 0 and 9223372036854775807', 'a number past bigint');
+SELECT throws_ok(
+  format('SELECT eventlog_test.run_as(%L, %L)', 'eventlog_test_bob', 'SELECT eventlog.seek_changes(''capture_test.items'', ''alice-mirror'', now())'),
+  '42501', 'client ''alice-mirror'' belongs to role eventlog_test_alice, not to eventlog_test_bob',
+  'another role''s client, by time');
 SELECT throws_ok($$SELECT eventlog.seek_changes('capture_test.items', 'm', -1)$$, '22023', 'etag must not be negative, got -1', 'a negative etag');
 SELECT throws_ok(format('SELECT eventlog.seek_changes(%L, %L, %s)', 'capture_test.items', 'm', (SELECT max(etag) FROM eventlog.events) + 1000),
   'EL001', format('etag %s is not in the log', (SELECT max(etag) FROM eventlog.events) + 1000), 'an etag the log never returned');
