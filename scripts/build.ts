@@ -15,6 +15,6 @@ await script('build', async () => {
   await fs.writeFile(out, await buildBundle(defaultMigrationsDir, version));
   console.log(`wrote ${path.relative(process.cwd(), out) || out}`);
   const extension = await writeExtension(path.dirname(out));
-  console.log(`wrote ${[...extension.files.keys(), ...extension.restore.keys()].join(', ')} (extension version ${extension.defaultVersion})`);
+  console.log(`wrote ${[...extension.files.keys()].join(', ')} (extension version ${extension.defaultVersion})`);
   if (!process.argv[2]) console.log(`wrote ${path.relative(process.cwd(), buildLibrary())} (the library, with declarations)`);
 });

@@ -21,9 +21,10 @@ export async function writeExtension(dir: string, options: WriteExtensionOptions
   );
   await fs.mkdirp(dir);
   for (const file of await fs.readdir(dir)) {
-    if (file.startsWith(`${EXTENSION_NAME}--`) && file.endsWith('.sql')) await fs.remove(path.join(dir, file));
+    // (pg_eventlog-restore-*.sql: the restore procedure's scripts of earlier builds, no longer needed)
+    if ((file.startsWith(`${EXTENSION_NAME}--`) || file.startsWith(`${EXTENSION_NAME}-restore-`)) && file.endsWith('.sql')) await fs.remove(path.join(dir, file));
   }
-  for (const [name, text] of [...build.files, ...build.restore]) await fs.writeFile(path.join(dir, name), text);
+  for (const [name, text] of build.files) await fs.writeFile(path.join(dir, name), text);
   return build;
 }
 

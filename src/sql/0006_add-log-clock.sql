@@ -134,6 +134,40 @@ COMMENT ON FUNCTION eventlog._write_clock_offset(bigint, timestamptz) IS
 
 SELECT eventlog._write_clock_offset(c.xid_offset, c.verified_start) FROM eventlog.clock AS c;
 
+-- A restore brings the dumped clock row, the old cluster's: it must win, or appends after the
+-- restore would be placed by this cluster's offset, before the restored log. Into an extension
+-- install CREATE EXTENSION has written this cluster's row and _clock_offset() already, so the
+-- dumped row replaces that row here, and _clock_offset() is written again with its constants: the
+-- old cluster's start time, which is not this server's, so the next append goes to _verify_clock()
+-- and moves the offset past every restored position (a restore into the same cluster keeps the
+-- offset). A CLI or bundle install's dump makes this trigger after its rows, and brings the
+-- function's body as dumped, with the same effect. Outside a restore a second row is refused by
+-- the primary key, as before.
+CREATE FUNCTION eventlog.tg_clock__restore()
+RETURNS trigger
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF eventlog._restoring() THEN
+    DELETE FROM eventlog.clock;
+    PERFORM eventlog._write_clock_offset(NEW.xid_offset, NEW.verified_start);
+  END IF;
+  RETURN NEW;
+END;
+$$;
+
+REVOKE EXECUTE ON FUNCTION eventlog.tg_clock__restore() FROM PUBLIC;
+
+COMMENT ON FUNCTION eventlog.tg_clock__restore() IS
+  'Trigger function: in a restore, the dumped clock row replaces the installed one, and the next append verifies it.';
+
+CREATE TRIGGER _100_restore
+  BEFORE INSERT ON eventlog.clock
+  FOR EACH ROW EXECUTE FUNCTION eventlog.tg_clock__restore();
+
+ALTER TABLE eventlog.clock ENABLE ALWAYS TRIGGER _100_restore;
+
 -- Events with tx_order below the horizon belong to finished transactions, so no event can ever
 -- appear below it again. NULL means no limit: the clock row came from another cluster and no
 -- append has happened here yet, so every visible event was written by a finished transaction.

@@ -24,7 +24,8 @@
 -- row instead of in batches; docs/benchmarks.md has what that costs.
 --
 -- The triggers fire on every insert, also under session_replication_role = replica (ENABLE
--- ALWAYS), and not on UPDATE: the append-only guard (0005) decides about those.
+-- ALWAYS), and not on UPDATE: the append-only guard (0005) decides about those. In a restore
+-- (_restoring(), 0004) they let the dumped events in as they were.
 
 -- The refusal for a row that the append trigger's fast path did not let through. Raises the first
 -- thing wrong with it, in the order log_event checks its arguments. SECURITY DEFINER so that it can
@@ -187,6 +188,11 @@ BEGIN
     NEW.etag := v_etag;
     RETURN NEW;
   END IF;
+  -- A restore (pg_restore, psql -f of a dump; 0004) writes every event as it was dumped, with its
+  -- etag, position and version; a new event never reaches this, since it brings no tx_order.
+  IF eventlog._restoring() THEN
+    RETURN NEW;
+  END IF;
   PERFORM eventlog._refuse_append(NEW);
   RETURN NULL;
 END;
@@ -233,6 +239,12 @@ DECLARE
   v_reservation text := pg_catalog.current_setting('eventlog.stream_reservation', true);
   v_next integer;
 BEGIN
+  -- A restored event keeps its version: the check trigger, which runs first, lets a given version
+  -- through only in a restore (_restoring(), 0004), and the dump brings the stream's row too. (Not
+  -- asked again here: this function runs as its owner, and _restoring() asks about the role.)
+  IF NEW.version IS NOT NULL THEN
+    RETURN NEW;
+  END IF;
   IF v_reservation <> '' AND pg_catalog.split_part(v_reservation, E'\n', 2) = NEW.stream THEN
     v_next := pg_catalog.split_part(v_reservation, E'\n', 1)::integer;
     PERFORM 1 FROM eventlog.streams AS s

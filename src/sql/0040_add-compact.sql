@@ -38,6 +38,32 @@ INSERT INTO eventlog.compaction_progress DEFAULT VALUES;
 
 GRANT SELECT ON eventlog.compaction_progress TO eventlog_admin;
 
+-- A restore into an extension install, where CREATE EXTENSION has written the row above: the
+-- dumped row (where the last pass stood) replaces it. As for the clock (0006).
+CREATE FUNCTION eventlog.tg_compaction_progress__restore()
+RETURNS trigger
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF eventlog._restoring() THEN
+    DELETE FROM eventlog.compaction_progress;
+  END IF;
+  RETURN NEW;
+END;
+$$;
+
+REVOKE EXECUTE ON FUNCTION eventlog.tg_compaction_progress__restore() FROM PUBLIC;
+
+COMMENT ON FUNCTION eventlog.tg_compaction_progress__restore() IS
+  'Trigger function: in a restore, the dumped compaction progress replaces the installed row.';
+
+CREATE TRIGGER _100_restore
+  BEFORE INSERT ON eventlog.compaction_progress
+  FOR EACH ROW EXECUTE FUNCTION eventlog.tg_compaction_progress__restore();
+
+ALTER TABLE eventlog.compaction_progress ENABLE ALWAYS TRIGGER _100_restore;
+
 COMMENT ON TABLE eventlog.compaction_progress IS
   'One row: how far the current compaction pass has examined the log.';
 COMMENT ON COLUMN eventlog.compaction_progress.singleton IS

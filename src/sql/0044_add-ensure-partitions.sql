@@ -359,8 +359,9 @@ BEGIN
     EXECUTE pg_catalog.format('DROP TABLE %s', v_part);
   END LOOP;
   PERFORM eventlog._end_sanctioned_change('DDL');
-  EXECUTE pg_catalog.format('CREATE OR REPLACE FUNCTION eventlog._partition_size() RETURNS bigint LANGUAGE sql IMMUTABLE PARALLEL SAFE RETURN %s::pg_catalog.int8',
-    set_partition_size.size);
+  -- The size as data (dumped) and as the constant appends inline (0004).
+  UPDATE eventlog.partition_settings SET partition_size = set_partition_size.size;
+  PERFORM eventlog._write_partition_size(set_partition_size.size);
   PERFORM eventlog.ensure_partitions();
   RETURN set_partition_size.size;
 END;

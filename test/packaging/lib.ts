@@ -18,7 +18,7 @@ import { run, type RunResult } from '../lib/db.ts';
 export interface ExtensionCluster {
   cluster: Cluster;
   build: ExtensionBuild;
-  /** Where the build wrote its files (the extension's and the restore scripts). */
+  /** Where the build wrote the extension's files. */
   distDir: string;
   /** A new empty database of the cluster (dropped at teardown); returns its URL. */
   database(): Promise<string>;

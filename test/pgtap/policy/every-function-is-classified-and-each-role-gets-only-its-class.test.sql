@@ -23,6 +23,8 @@ INSERT INTO classes VALUES
   ('eventlog._clock_offset()', 'append'),
   ('eventlog._verify_clock()', 'append'),
   ('eventlog._refuse_append(eventlog.events)', 'append'),
+  -- whether the session is a superuser's restore, asked by the append trigger for a given etag
+  ('eventlog._restoring()', 'append'),
   -- the etag column default and the append check trigger's partition arithmetic (partitions)
   ('eventlog._etag_guess()', 'append'),
   ('eventlog._etag_in_range(bigint,bigint)', 'append'),
