@@ -55,6 +55,11 @@ function statusFor(code: string | undefined): number | undefined {
   return undefined;
 }
 
+/** True when the database `pool` reaches is a hot standby (in recovery: read-only). */
+async function inRecovery(pool: pg.Pool): Promise<boolean> {
+  return (await pool.query<{ standby: boolean }>('SELECT pg_catalog.pg_is_in_recovery() AS standby')).rows[0]!.standby;
+}
+
 function promLabel(v: string): string {
   return v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }
@@ -86,6 +91,11 @@ export async function serve(options: ServeOptions = {}): Promise<ServeHandle> {
     log: o.log,
   });
   try {
+    // An option that cannot work on a hot standby is refused before anything listens.
+    if (o.wakeups === 'listen' && (await inRecovery(pool))) {
+      throw new ServeError('EL061',
+        'EL061: --wakeups listen cannot work on a hot standby: LISTEN is refused during recovery and the primary\'s notifications do not reach standbys; use --wakeups watch (it waits for log_end() on the standby itself)');
+    }
     await tail.start();
     await ownWakeups?.start();
   } catch (err) {
@@ -227,6 +237,12 @@ export async function serve(options: ServeOptions = {}): Promise<ServeHandle> {
     if (client === '') throw new RequestError(400, 'client must not be empty');
 
     if (client !== undefined) {
+      // A named client's stream writes its cursor (peek_event records what it hands out,
+      // ack_event moves the cursor): not on a hot standby, where the peek records nothing and
+      // the ack cannot write. Asked on every such request, so a promoted standby serves them.
+      if (await inRecovery(pool)) {
+        throw new RequestError(503, `EL061: named clients need the primary: this server reads a hot standby, where a client's cursor can be neither recorded nor acknowledged (client ${JSON.stringify(client.slice(0, 63))}); open ?client= streams on a serve connected to the primary. Streams without a client (?from=, Last-Event-ID, new events) work here`);
+      }
       if (lastEventId !== undefined) await acknowledge(client, lastEventId);
       // The first batch comes from peek_event, so that the cursor's position needs no lookup and
       // the client is created (at the beginning) on first use; the rest is read statelessly.

@@ -265,12 +265,19 @@ async function* run(o: SubscribeOptions): AsyncGenerator<Batch, void, undefined>
     while (!signal?.aborted) {
       let rows: Row[];
       try {
-        client ??= await connect({ connectionString: o.connectionString, applicationName: 'pg-eventlog subscribe' });
+        if (!client) {
+          client = await connect({ connectionString: o.connectionString, applicationName: 'pg-eventlog subscribe' });
+          // A named client moves its cursor, which a hot standby cannot record: refuse there, on
+          // every (re)connect, rather than deliver batches that can never be acknowledged.
+          if (delivery !== 'position' && (await client.query<{ standby: boolean }>('SELECT pg_catalog.pg_is_in_recovery() AS standby')).rows[0].standby) {
+            throw new SubscribeError('EL061', `client ${JSON.stringify(o.client)} needs the primary: this connection reaches a hot standby, where a named client's cursor can be neither recorded nor acknowledged; connect to the primary, or follow a position (from) on the standby`);
+          }
+        }
         woken = false;
         rows = await read(client);
         attempt = 0;
       } catch (err) {
-        if (!isConnectionError(err)) throw err;
+        if (err instanceof SubscribeError || !isConnectionError(err)) throw err;
         o.onError?.(asError(err));
         await drop();
         await sleep(backoffMs(attempt++, o.reconnectMinMs, o.reconnectMaxMs), signal);

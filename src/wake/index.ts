@@ -39,6 +39,8 @@ export interface WakeWatcherOptions {
   waitMs?: number;
   /** Send NOTIFY on each advance (default true); false: only emit 'advance' in this process. */
   notify?: boolean;
+  /** How long close() waits for the server to answer the cancelled wait (default 5000 ms). */
+  closeTimeoutMs?: number;
   signal?: AbortSignal;
   /** Connection errors; the watcher reconnects with backoff. */
   onError?: (err: Error) => void;
@@ -61,6 +63,8 @@ export class WakeWatcher extends EventEmitter {
   private readonly stop = new AbortController();
   private loop: Promise<void> | undefined;
   private client: pg.Client | undefined;
+  /** The statement running on `client`, settled (never rejecting) when its reply came. */
+  private statement: Promise<void> | undefined;
   private firstPoll: { resolve: () => void; reject: (e: Error) => void; promise: Promise<void> } | undefined;
 
   constructor(options: WakeWatcherOptions = {}) {
@@ -83,19 +87,34 @@ export class WakeWatcher extends EventEmitter {
     return this.firstPoll!.promise;
   }
 
-  /** Stops polling; resolves when the connection and every timer are gone. */
+  /**
+   * Stops polling; resolves when the connection and every timer are gone. A statement still
+   * waiting on the server is cancelled first, and close() waits for its reply (the proof that no
+   * wait is left running there), sending the cancel again every second while none comes: through
+   * a pooler a cancel can be dropped (one that arrives while the statement still waits for a server
+   * connection). After `closeTimeoutMs` (default 5 s) without a reply it closes the connection
+   * anyway; the wait then ends at its own timeout (`waitMs`).
+   */
   async close(): Promise<void> {
     this.stop.abort();
     this.firstPoll?.resolve();
-    // The connection is usually inside a wait on the server, which would go on (and might still
-    // notify) for up to a second after the socket closes: cancel it first, then close.
-    const client = this.client;
-    this.client = undefined;
     // The protocol's cancel request (the backend's key, on a new socket to where the client
     // connected), not pg_cancel_backend(pid): through a pooler the pid a client knows is the
     // pooler's, and only the pooler knows which server connection runs the statement.
-    if (client) await cancelRequest(client);
-    await client?.end().catch(() => {});
+    const deadline = Date.now() + (this.options.closeTimeoutMs ?? 5_000);
+    while (this.statement && this.client && Date.now() < deadline) {
+      const statement = this.statement;
+      // Sent (the other side closed the request's socket) or answered; then a second for the
+      // reply before the cancel goes again.
+      await Promise.race([statement, cancelRequest(this.client, Math.max(1, deadline - Date.now()))]);
+      await settledWithin(statement, Math.min(1_000, Math.max(0, deadline - Date.now())));
+    }
+    if (this.statement) {
+      // No reply in time: close the connection without it (the wait ends at its own timeout).
+      const client = this.client;
+      this.client = undefined;
+      await client?.end().catch(() => {});
+    }
     await this.loop;
   }
 
@@ -124,18 +143,21 @@ export class WakeWatcher extends EventEmitter {
     while (!signal.aborted) {
       try {
         if (!this.client) {
-          this.client = await connect({ connectionString: o.connectionString, applicationName: 'pg-eventlog wake' });
+          const client = await connect({ connectionString: o.connectionString, applicationName: 'pg-eventlog wake' });
+          this.client = client;
+          if (signal.aborted) break;
           // The notification is the watcher's only write; it need not wait for a WAL flush.
-          await this.client.query('SET synchronous_commit = off');
+          await this.run1(client, 'SET synchronous_commit = off');
           announced = '';
           attempt = 0;
         }
+        if (signal.aborted) break;
         // After a (re)connect, -1 makes the first call return at once (and notify: a listener
         // cut off with us may have missed something).
         const after = announced === '' ? '-1' : this.logEnd;
         const interval = Math.max(1, Math.round(Date.now() - lastChange > idleAfter ? idle : busy));
         const values = notify ? [after, interval, announced, this.channel] : [after, interval];
-        const { rows } = await this.client.query<{ etag: string }>({ ...query, values });
+        const { rows } = await this.run1<{ etag: string }>(this.client, { ...query, values });
         this.polls++;
         const etag = rows[0].etag;
         if (notify && etag !== announced) this.notifications++;
@@ -163,6 +185,29 @@ export class WakeWatcher extends EventEmitter {
     await this.client?.end().catch(() => {});
     this.client = undefined;
   }
+
+  /** One statement on `client`, known to close() as running until its reply has come. */
+  private async run1<R extends pg.QueryResultRow>(client: pg.Client, q: string | pg.QueryConfig): Promise<pg.QueryResult<R>> {
+    const p = client.query<R>(q as pg.QueryConfig);
+    const settled = p.then(() => {}, () => {});
+    this.statement = settled;
+    try {
+      return await p;
+    } finally {
+      if (this.statement === settled) this.statement = undefined;
+    }
+  }
+}
+
+/** Resolves when `p` has settled or after `ms`, whichever comes first; leaves no timer behind. */
+function settledWithin(p: Promise<void>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    void p.then(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
 
 export interface WakeupsOptions {

@@ -84,10 +84,19 @@ export function asError(err: unknown): Error {
  * Cancels the statement `client` is running with the protocol's CancelRequest: a new socket to
  * the host and port the client connected to, carrying its backend key. Works through PgBouncer
  * (which forwards it to the server connection running the client's statement). Resolves when the
- * server has closed that socket (it does once it has handled the request), after 5 s, or on an
- * error (the server is gone anyway); never rejects.
+ * other side has closed that socket, after `timeoutMs`, or on an error (the server is gone
+ * anyway); never rejects.
+ *
+ * The socket stays open until the other side closes it, as libpq's PQcancel does: PostgreSQL
+ * closes it once it has handled the request, PgBouncer (1.18 and later) once it has forwarded it.
+ * PgBouncer may hold a request for a while before forwarding it (until it can open a server
+ * connection to send it on, e.g. while another connection of the pool is logging in), and it
+ * drops a request whose sender has closed its side meanwhile ("client unexpected eof"): a
+ * request sent with a half-close, as this function did before, was lost whenever PgBouncer could
+ * not forward it at once (docs/push.md, "PgBouncer"). Whether the statement ended is for the
+ * caller to see: its reply (57014, or its result) is the only proof.
  */
-export function cancelRequest(client: pg.Client): Promise<void> {
+export function cancelRequest(client: pg.Client, timeoutMs = 5_000): Promise<void> {
   const c = client as unknown as { host?: string; port?: number; processID?: number | null; secretKey?: number | null };
   if (c.processID == null || c.secretKey == null || !c.host || !c.port) return Promise.resolve();
   const request = Buffer.alloc(16);
@@ -97,8 +106,9 @@ export function cancelRequest(client: pg.Client): Promise<void> {
   request.writeInt32BE(c.secretKey, 12);
   return new Promise((resolve) => {
     const socket = c.host!.startsWith('/') ? net.connect(`${c.host}/.s.PGSQL.${c.port}`) : net.connect(c.port!, c.host);
-    socket.setTimeout(5_000, () => socket.destroy());
-    socket.once('connect', () => socket.end(request));
+    socket.setTimeout(timeoutMs, () => socket.destroy());
+    socket.once('connect', () => socket.write(request)); // no end(): see above
+    socket.on('data', () => {}); // neither server answers; read to see the close
     socket.once('error', () => resolve());
     socket.once('close', () => resolve());
   });

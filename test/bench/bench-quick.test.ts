@@ -104,6 +104,8 @@ t.test('bench --quick with tiny sizes prints the whole table', async (t) => {
   t.ok(lat && lat.p50Ms! > 0 && lat.p99Ms! >= lat.p50Ms! && /read all \d+/.test(lat.note ?? ''), `push latency measured, nothing lost (${lat?.note})`);
   const withWatcher = pushRow('pg-eventlog INSERT, watcher running');
   t.ok(withWatcher && withWatcher.ratio! > 0 && /without watcher, same run: \d+\.\d\d×/.test(withWatcher.note ?? ''), `the append ratio with and without the watcher (${withWatcher?.note})`);
+  t.match(withWatcher?.note ?? '', /the watcher's backend used (n\/a|[\d.]+%) of one core meanwhile \(the bench process, where the watcher and the listener run, [\d.]+%\), \d+ notifications\/s/,
+    'and what the watcher and the listener used meanwhile');
   t.match(out, /^push\s+watcher on an idle log, checks every 10 ms\s.*CPU: server [\d.]+%, watcher process [\d.]+% of one core/m, 'the idle watcher\'s CPU');
   const md = readFileSync(markdown, 'utf8');
   t.match(md, /\| test \| implementation \| clients \|/);

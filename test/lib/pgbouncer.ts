@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { chmod, chown, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -65,7 +66,7 @@ export async function startPgBouncer(t: TestLike, serverUrl: string, { users, po
     'ignore_startup_parameters = extra_float_digits',
     `logfile = ${logFile}`,
     'log_connections = 0',
-    'log_disconnections = 0',
+    'log_disconnections = 1',
     '',
   ].join('\n'));
   const owner = await postgresOwner();
@@ -134,4 +135,46 @@ export async function startPgBouncer(t: TestLike, serverUrl: string, { users, po
     pools: (database) => withAdmin(async (c) => (await c.query('SHOW POOLS')).rows.filter((r) => r.database === database)),
     log: () => readFile(logFile, 'utf8').catch(() => ''),
   };
+}
+
+/**
+ * A server that is slow to connect to: a TCP proxy on a free loopback port in front of
+ * `serverUrl`'s host and port that holds every new connection for `delayMs` before it passes
+ * anything through (as a remote or busy server would). Returns `serverUrl` with the proxy's host
+ * and port; closed at `t`'s teardown. Give it to startPgBouncer to make the pooler's server
+ * logins, and the connections it opens to forward cancel requests, take that long.
+ */
+export async function slowToConnect(t: TestLike, serverUrl: string, delayMs: number): Promise<string> {
+  const target = new URL(serverUrl);
+  const sockets = new Set<net.Socket>();
+  const track = (s: net.Socket) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+    s.on('error', () => s.destroy());
+  };
+  const server = net.createServer({ pauseOnConnect: true }, (client) => {
+    track(client);
+    setTimeout(() => {
+      if (client.destroyed) return;
+      const upstream = net.connect(Number(target.port || 5432), target.hostname);
+      track(upstream);
+      upstream.on('close', () => client.destroy());
+      client.on('close', () => upstream.destroy());
+      client.pipe(upstream);
+      upstream.pipe(client);
+      client.resume();
+    }, delayMs);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  t.teardown(async () => {
+    for (const s of sockets) s.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  const u = new URL(serverUrl);
+  u.hostname = '127.0.0.1';
+  u.port = String((server.address() as net.AddressInfo).port);
+  return u.toString();
 }

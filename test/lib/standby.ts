@@ -10,7 +10,8 @@ import { chown, chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { $ } from 'zx';
-import { asPostgres, findPostgresBindir, freePort, onExit, postgresOwner, waitForPostgres, withClient } from '../../scripts/lib/database.ts';
+import { asPostgres, createDatabase, findPostgresBindir, freePort, onExit, postgresOwner, provideCluster, quoteIdent, waitForPostgres, withClient } from '../../scripts/lib/database.ts';
+import { install } from '../../src/install/index.ts';
 import type { TestLike } from './db.ts';
 
 export interface Standby {
@@ -111,4 +112,33 @@ export async function startStandby(t: TestLike, primaryUrl: string): Promise<Sta
       });
     },
   };
+}
+
+export interface PrimaryWithStandby {
+  /** URL of the primary's `postgres` database. */
+  primaryUrl: string;
+  /** A fresh database on the primary, with pg-eventlog installed. */
+  dbUrl: string;
+  standby: Standby;
+  /** `dbUrl` on the standby: the same database, read there. */
+  standbyDbUrl: string;
+}
+
+/**
+ * What every standby test starts from: a local throwaway primary of its own (pg_basebackup needs
+ * one), a fresh database there with pg-eventlog installed and `synchronous_commit = on` (the
+ * throwaway cluster commits asynchronously, and `catchUp()` waits for flushed WAL only, so the
+ * commits a test waits for must be flushed), and a hot standby of it that has replayed the
+ * install. Both are stopped at `t`'s teardown.
+ */
+export async function primaryWithStandby(t: TestLike): Promise<PrimaryWithStandby> {
+  const primary = await provideCluster({ provider: 'local' });
+  t.teardown(() => primary.stop());
+  const dbUrl = await createDatabase(primary.url);
+  await install({ databaseUrl: dbUrl });
+  const dbName = decodeURIComponent(new URL(dbUrl).pathname.slice(1));
+  await withClient(primary.url, (c) => c.query(`ALTER DATABASE ${quoteIdent(dbName)} SET synchronous_commit = on`));
+  const standby = await startStandby(t, primary.url);
+  await standby.catchUp();
+  return { primaryUrl: primary.url, dbUrl, standby, standbyDbUrl: standby.urlOf(dbUrl) };
 }

@@ -5,22 +5,13 @@
 // Uses the local server binaries: pg_basebackup needs a primary of our own.
 import pg from 'pg';
 import t from 'tap';
-import { createDatabase, provideCluster, quoteIdent, withClient } from '../../scripts/lib/database.ts';
-import { install } from '../../src/install/index.ts';
-import { startStandby } from '../lib/standby.ts';
+import { primaryWithStandby } from '../lib/standby.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 t.test('get_event on a hot standby reads the primary\'s log order and is gap-safe there', async (t) => {
-  const primary = await provideCluster({ provider: 'local' });
-  t.teardown(() => primary.stop());
-  const dbUrl = await createDatabase(primary.url);
-  await install({ databaseUrl: dbUrl });
-  // Commits must reach the standby when we wait for them (the throwaway cluster commits
-  // asynchronously by default).
-  const dbName = decodeURIComponent(new URL(dbUrl).pathname.slice(1));
-  await withClient(primary.url, (c) => c.query(`ALTER DATABASE ${quoteIdent(dbName)} SET synchronous_commit = on`));
-  const standby = await startStandby(t, primary.url);
+  // Commits reach the standby when we wait for them: the helper sets synchronous_commit = on.
+  const { dbUrl, standby } = await primaryWithStandby(t);
 
   const clients: pg.Client[] = [];
   t.teardown(() => Promise.all(clients.map((c) => c.end().catch(() => {}))));

@@ -4,18 +4,10 @@
 // behind an archived range gets the same EL051 as on the primary.
 import pg from 'pg';
 import t from 'tap';
-import { createDatabase, provideCluster, quoteIdent, withClient } from '../../scripts/lib/database.ts';
-import { install } from '../../src/install/index.ts';
-import { startStandby } from '../lib/standby.ts';
+import { primaryWithStandby } from '../lib/standby.ts';
 
 t.test('a hot standby reads the partitioned log in the primary\'s order, archived ranges included', async (t) => {
-  const primary = await provideCluster({ provider: 'local' });
-  t.teardown(() => primary.stop());
-  const dbUrl = await createDatabase(primary.url);
-  await install({ databaseUrl: dbUrl });
-  const dbName = decodeURIComponent(new URL(dbUrl).pathname.slice(1));
-  await withClient(primary.url, (c) => c.query(`ALTER DATABASE ${quoteIdent(dbName)} SET synchronous_commit = on`));
-  const standby = await startStandby(t, primary.url);
+  const { dbUrl, standby } = await primaryWithStandby(t);
 
   const clients: pg.Client[] = [];
   t.teardown(() => Promise.all(clients.map((c) => c.end().catch(() => {}))));

@@ -16,7 +16,7 @@ import pg from 'pg';
 import { freshDatabase, repoRoot, testCluster, type TestDatabase, type TestLike } from '../lib/db.ts';
 import { loginRole, type LoginRole } from '../lib/login.ts';
 import { pgEnv } from '../../scripts/lib/database.ts';
-import { startPgBouncer, type PgBouncer } from '../lib/pgbouncer.ts';
+import { slowToConnect, startPgBouncer, type PgBouncer } from '../lib/pgbouncer.ts';
 import { subscribe, Wakeups, WakeWatcher, type SubscribeOptions } from '../../src/index.ts';
 import { serve } from '../../src/serve/index.ts';
 import { openSse } from '../serve/sse-client.ts';
@@ -44,11 +44,13 @@ async function logOrder(db: TestDatabase): Promise<string[]> {
 
 const key = (p: unknown) => `${(p as { w: number }).w}.${(p as { i: number }).i}`;
 
-async function setup(t: TestLike, poolSize = 2): Promise<{ db: TestDatabase; reader: LoginRole; pgb: PgBouncer; via: string }> {
+/** `serverDelayMs`: the pooler's every new server connection takes that long to open (slowToConnect). */
+async function setup(t: TestLike, poolSize = 2, serverDelayMs = 0): Promise<{ db: TestDatabase; reader: LoginRole; pgb: PgBouncer; via: string }> {
   const db = await freshDatabase(t, { install: true });
   const reader = await loginRole(t, db.url, ['eventlog_reader']);
   const { url } = await testCluster();
-  const pgb = await startPgBouncer(t, url, { users: [reader.name], poolSize });
+  const server = serverDelayMs > 0 ? await slowToConnect(t, url, serverDelayMs) : url;
+  const pgb = await startPgBouncer(t, server, { users: [reader.name], poolSize });
   // The pooler trusts its clients and the throwaway cluster trusts loopback: no password through it.
   const u = new URL(pgb.urlOf(reader.url));
   u.password = '';
@@ -180,7 +182,86 @@ t.test('tail --wakeups watch and serve --wakeups watch through a transaction poo
   t.match(stderr, new RegExp(`stopped after ${log.length} events`), 'and counted every event');
 });
 
-// Not here: that a closed watcher leaves no wait_for_log_end() running behind PgBouncer. The
-// cancel request through the pooler reached the server in some runs and not in others (session 5);
-// until that is understood the claim is not proven, and docs/push.md says so.
+// A closed watcher leaves no wait_for_log_end() running on the server. Its wait holds a server
+// connection of the pool for up to waitMs (60 s here), so close() must cancel it, and through a
+// pooler only the protocol's cancel request can (the backend pid the client knows is PgBouncer's).
+// PgBouncer 1.18 forwards a cancel request on a server connection it opens for it, one login at a
+// time per pool; until then it keeps the request's socket, and it drops the request if that
+// socket is closed first. Our request used to half-close its socket at once: lost whenever
+// PgBouncer could not open the forwarding connection before it read the end of the socket (a
+// login in progress, a slow server, a loaded machine). The second subtest makes that certain.
+const waitsOnServer = (db: TestDatabase) => async () => (await db.query<{ pid: number }>(
+  `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND query LIKE '%wait_for_log_end(%' AND pid <> pg_backend_pid()`)).length;
+const cancelLines = async (pgb: PgBouncer) => (await pgb.log()).split('\n').filter((l) => /cancel|unexpected eof/.test(l)).slice(-6).join('\n');
 
+t.test('a watcher through a transaction pooler leaves no waiting statement behind when closed', async (t) => {
+  const { db, pgb, via } = await setup(t, 2);
+  const watcher = new WakeWatcher({ connectionString: via, notify: false, waitMs: 60_000 });
+  t.teardown(() => watcher.close());
+  await watcher.start();
+  const waiting = waitsOnServer(db);
+  await waitFor('the watcher\'s wait to be running on a server connection', async () => (await waiting()) === 1);
+  await within('close() to resolve', watcher.close(), 15_000);
+  await waitFor('the server to stop running the watcher\'s wait', async () => (await waiting()) === 0, { timeoutMs: 10_000 })
+    .catch(async (err) => t.fail(`${(err as Error).message}; PgBouncer's log:\n${await cancelLines(pgb)}`));
+  t.equal(await waiting(), 0, 'no wait_for_log_end() left running on the server after close()');
+});
+
+t.test('the cancel reaches the server when PgBouncer cannot forward it at once (a login in progress on a slow server)', async (t) => {
+  // Every server connection takes 1 s to open. While another client's login is in progress,
+  // PgBouncer opens no second one: the cancel request waits in the pooler for a second or more.
+  const { db, pgb, via } = await setup(t, 2, 1_000);
+  const watcher = new WakeWatcher({ connectionString: via, notify: false, waitMs: 60_000 });
+  t.teardown(() => watcher.close());
+  await watcher.start();
+  const waiting = waitsOnServer(db);
+  await waitFor('the watcher\'s wait to be running on a server connection', async () => (await waiting()) === 1);
+  const other = new pg.Client({ connectionString: via });
+  other.on('error', () => {});
+  await other.connect();
+  t.teardown(() => other.end().catch(() => {}));
+  const second = other.query('SELECT 1 AS one'); // the wait holds the first server connection: PgBouncer logs in a second one
+  await waitFor('PgBouncer to be logging in a second server connection', async () => {
+    const [p] = await pgb.pools(db.name);
+    return p !== undefined && Number(p.sv_login) >= 1;
+  }, { timeoutMs: 10_000, intervalMs: 5 });
+  await within('close() to resolve', watcher.close(), 15_000);
+  await waitFor('the server to stop running the watcher\'s wait', async () => (await waiting()) === 0, { timeoutMs: 10_000 })
+    .catch(async (err) => t.fail(`${(err as Error).message}; PgBouncer's log:\n${await cancelLines(pgb)}`));
+  t.equal(await waiting(), 0, 'no wait_for_log_end() left running on the server after close()');
+  t.match(await cancelLines(pgb), /started sending cancel request/, 'PgBouncer forwarded the cancel request once it could');
+  t.same((await within('the other client\'s query', second, 15_000)).rows, [{ one: 1 }], 'the other client was served meanwhile');
+});
+
+t.test('a watcher closed while its wait is queued for a busy pool cancels the wait once it starts', async (t) => {
+  // One server connection. The watcher's next wait queues in PgBouncer behind another client's
+  // open transaction; a cancel sent now finds no server statement to cancel (PgBouncer drops it:
+  // "cancel request for idle client"). close() sends it again until the statement has answered,
+  // so when the transaction ends and the wait starts, the next cancel ends it.
+  const { db, pgb, via } = await setup(t, 1);
+  const watcher = new WakeWatcher({ connectionString: via, notify: false, waitMs: 60_000 });
+  t.teardown(() => watcher.close());
+  await watcher.start();
+  const waiting = waitsOnServer(db);
+  await waitFor('the watcher\'s wait to be running on the server connection', async () => (await waiting()) === 1);
+  const other = new pg.Client({ connectionString: via });
+  other.on('error', () => {});
+  await other.connect();
+  t.teardown(() => other.end().catch(() => {}));
+  const clientsWaiting = async () => Number((await pgb.pools(db.name))[0]?.cl_waiting ?? 0);
+  const begun = other.query('BEGIN'); // queued behind the wait
+  await waitFor('the other client to queue for the server connection', async () => (await clientsWaiting()) >= 1);
+  // An event ends the wait; the server connection goes to the queued BEGIN and stays with its
+  // transaction; the watcher's next wait queues.
+  await db.query(`SELECT eventlog.log_event('{"n": 1}')`);
+  await within('the other client\'s BEGIN', begun, 15_000);
+  await waitFor('the watcher\'s next wait to queue in PgBouncer', async () => (await clientsWaiting()) >= 1);
+  t.equal(await waiting(), 0, 'the watcher\'s wait is queued in the pooler, not running');
+  const closed = watcher.close();
+  await sleep(300);
+  await other.query('COMMIT'); // the server connection is free: the queued wait starts
+  await within('close() to resolve', closed, 15_000);
+  await waitFor('the server to stop running the watcher\'s wait', async () => (await waiting()) === 0, { timeoutMs: 10_000 })
+    .catch(async (err) => t.fail(`${(err as Error).message}; PgBouncer's log:\n${await cancelLines(pgb)}`));
+  t.equal(await waiting(), 0, 'no wait_for_log_end() left running on the server after close()');
+});

@@ -4,20 +4,12 @@
 // the primary as soon as the standby has replayed it. On a real streaming standby.
 import t from 'tap';
 import pg from 'pg';
-import { createDatabase, provideCluster } from '../../scripts/lib/database.ts';
-import { install } from '../../src/install/index.ts';
 import { subscribe, Wakeups, type Batch } from '../../src/index.ts';
-import { startStandby } from '../lib/standby.ts';
+import { primaryWithStandby } from '../lib/standby.ts';
 import { within } from '../lib/wait.ts';
 
 t.test('on a hot standby, watch-mode wake-ups deliver without LISTEN', async (t) => {
-  const primary = await provideCluster({ provider: 'local' });
-  t.teardown(() => primary.stop());
-  const dbUrl = await createDatabase(primary.url);
-  await install({ databaseUrl: dbUrl });
-  const standby = await startStandby(t, primary.url);
-  const standbyUrl = standby.urlOf(dbUrl);
-  await standby.catchUp();
+  const { dbUrl, standbyDbUrl: standbyUrl } = await primaryWithStandby(t);
 
   const listenOnStandby = new pg.Client({ connectionString: standbyUrl });
   await listenOnStandby.connect();

@@ -55,6 +55,14 @@ export interface PushAppend {
   insert: number;
   ratio: number;
   othersCpu: number | null;
+  /**
+   * With the watcher: what the machinery itself used while pgbench ran, as shares of one core —
+   * the watcher's backend (its checks, the log_end() probes and the notifications; null when the
+   * server's processes are not visible here) and this process (the watcher's and the listener's
+   * client side, and the bench's own bookkeeping; pgbench runs in children) — and its
+   * notifications per second.
+   */
+  machinery?: { serverCore: number | null; clientCore: number; notificationsPerSecond: number };
 }
 
 export interface PushIdle {
@@ -224,6 +232,9 @@ export async function measurePush(url: string, o: PushOptions): Promise<PushResu
     runs[phase][impl].push(result.tps);
     log(`push append ${impl}, watcher ${phase}, round ${round + 1}: ${Math.round(result.tps)} events/s`);
   };
+  // The machinery's own CPU while pgbench runs with it: its share of the machine is the most it
+  // can take from the writers, a figure that does not drown in the runs' noise as the ratios do.
+  const used = { server: 0 as number | null, client: 0, notifications: 0, seconds: 0 };
   for (let round = 0; round < o.rounds; round++) {
     const phases: ('on' | 'off')[] = round % 2 === 0 ? ['on', 'off'] : ['off', 'on'];
     for (const phase of phases) {
@@ -233,7 +244,20 @@ export async function measurePush(url: string, o: PushOptions): Promise<PushResu
       try {
         await watcher?.start();
         await wakeups?.start();
+        const pid = watcher ? await watcherPid(url) : null;
+        const server0 = pid === null ? null : processCpuSeconds(pid);
+        const client0 = process.cpuUsage();
+        const notified0 = watcher?.notifications ?? 0;
+        const t0 = performance.now();
         for (const impl of impls) await pgbench(impl, phase, round);
+        if (watcher) {
+          const server1 = pid === null ? null : processCpuSeconds(pid);
+          const client = process.cpuUsage(client0);
+          used.server = used.server === null || server0 === null || server1 === null ? null : used.server + (server1 - server0);
+          used.client += (client.user + client.system) / 1e6;
+          used.notifications += watcher.notifications - notified0;
+          used.seconds += (performance.now() - t0) / 1000;
+        }
       } finally {
         await wakeups?.close();
         await watcher?.close();
@@ -244,8 +268,13 @@ export async function measurePush(url: string, o: PushOptions): Promise<PushResu
   const appends: PushAppend[] = (['on', 'off'] as const).map((phase) => {
     const plain = mean(runs[phase].plain);
     const insert = mean(runs[phase].insert);
-    return { watcher: phase === 'on', plain, insert, ratio: insert / plain, othersCpu: runs[phase].others };
+    const machinery = phase === 'on' && used.seconds > 0
+      ? { serverCore: used.server === null ? null : used.server / used.seconds, clientCore: used.client / used.seconds, notificationsPerSecond: used.notifications / used.seconds }
+      : undefined;
+    return { watcher: phase === 'on', plain, insert, ratio: insert / plain, othersCpu: runs[phase].others, ...(machinery ? { machinery } : {}) };
   });
+  const m = appends.find((a) => a.machinery)?.machinery;
+  if (m) log(`push append: the watcher's backend used ${pct(m.serverCore)} of a core while pgbench ran (this process ${pct(m.clientCore)}), ${Math.round(m.notificationsPerSecond)} notifications/s`);
 
   const idle: PushIdle[] = [];
   for (const interval of [10, 1]) {
@@ -272,7 +301,7 @@ export function pushRows(r: PushResult, o: Pick<PushOptions, 'writers' | 'ratePe
     { test: 'push', implementation: 'plain INSERT, watcher running', clients: o.appendClients, size: 1, eventsPerSecond: on.plain, ratio: null, baseline: true, note: busy(on.othersCpu, quiet).replace(/^; /, '') || undefined },
     {
       test: 'push', implementation: 'pg-eventlog INSERT, watcher running', clients: o.appendClients, size: 1, eventsPerSecond: on.insert, ratio: on.ratio, baseline: false,
-      note: `without watcher, same run: ${off.ratio.toFixed(2)}× (${Math.round(off.insert)} vs ${Math.round(off.plain)} events/s)${busy(Math.max(on.othersCpu ?? 0, off.othersCpu ?? 0) || null, quiet)}`,
+      note: `without watcher, same run: ${off.ratio.toFixed(2)}× (${Math.round(off.insert)} vs ${Math.round(off.plain)} events/s)${on.machinery ? `; the watcher's backend used ${pct(on.machinery.serverCore)} of one core meanwhile (the bench process, where the watcher and the listener run, ${pct(on.machinery.clientCore)}), ${Math.round(on.machinery.notificationsPerSecond)} notifications/s` : ''}${busy(Math.max(on.othersCpu ?? 0, off.othersCpu ?? 0) || null, quiet)}`,
     },
   );
   for (const i of r.idle) {
