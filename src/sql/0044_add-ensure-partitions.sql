@@ -183,6 +183,8 @@ DECLARE
   v_lo bigint;
   v_name text;
   v_table text;
+  v_locked boolean;
+  v_overtaken boolean := false;
 BEGIN
   IF ensure_partitions.ahead IS NULL THEN
     RAISE EXCEPTION 'ahead must not be NULL'
@@ -213,7 +215,8 @@ BEGIN
       -- this ATTACH commits would route the range's events to the default partition, whose new
       -- constraint refuses them (23514). So new appends wait for this transaction, and it for
       -- the open ones (for at most lock_timeout 2 s; then the range stays in the default partition).
-      IF v_lo < v_next + LEAST(v_size / 8, 10000) + v_size THEN
+      v_locked := v_lo < v_next + LEAST(v_size / 8, 10000) + v_size;
+      IF v_locked THEN
         PERFORM pg_catalog.set_config('lock_timeout', '2s', true);
         LOCK TABLE eventlog.events IN SHARE ROW EXCLUSIVE MODE;
       END IF;
@@ -225,12 +228,25 @@ BEGIN
         pg_catalog.format('Partition of eventlog.events: etags %s to %s.', v_lo, v_lo + v_size - 1));
       EXECUTE pg_catalog.format('ALTER TABLE eventlog.events ATTACH PARTITION %s FOR VALUES FROM (%s) TO (%s)',
         v_table, v_lo, v_lo + v_size);
+      -- Attached without the lock, because the range was far ahead when this run began. But the
+      -- ATTACH waits for every reader of the default partition (a wait_for_log_end() holds it for
+      -- up to a second), and the writers may have come near the range meanwhile: one that routes
+      -- a row into it before this transaction commits would meet the default partition's new
+      -- constraint (23514). Then undo the attach (and so release the default partition) and stop
+      -- here: the next run finds the range near and attaches it under the lock.
+      IF NOT v_locked AND v_lo < COALESCE(pg_catalog.pg_sequence_last_value('eventlog.events_etag_seq'::pg_catalog.regclass), 0) + 1
+                                 + LEAST(v_size / 8, 10000) + v_size THEN
+        v_overtaken := true;
+        RAISE EXCEPTION 'the writers came within a partition of it while it waited for its locks; the next run attaches it under the lock'
+          USING ERRCODE = 'lock_not_available';
+      END IF;
       PERFORM eventlog._record_partition(v_table::regclass);
     EXCEPTION
       -- The default partition holds events of this range (maintenance did not run in time) or a
       -- partition attached by hand overlaps it: the range stays where it is.
       WHEN check_violation OR invalid_object_definition OR lock_not_available THEN
         RAISE NOTICE 'range % to % not partitioned: %', v_lo, v_lo + v_size - 1, SQLERRM;
+        EXIT WHEN v_overtaken;
         CONTINUE;
     END;
     partition_name := v_name;
