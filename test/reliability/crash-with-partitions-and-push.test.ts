@@ -5,10 +5,11 @@
 //
 //   - four writers (INSERT and log_event, one to three events a transaction, half of them on
 //     shared streams) push the log across many partition boundaries;
-//   - a maintenance loop (as eventlog_admin) calls ensure_partitions(2) and detach_partitions()
+//   - a maintenance loop (as eventlog_admin) calls ensure_partitions(10) and detach_partitions()
 //     below every consumer's position: the lowest cursor of the named clients, the SSE follower's
 //     Last-Event-ID and the serve tail's etag (from /metrics), so that nothing a consumer still
-//     needs is detached; every third crash lands while a detach_partitions() waits for its lock;
+//     needs is detached; the second of every three crashes lands while a detach_partitions()
+//     waits for its lock;
 //   - a get_event consumer records what it processed in its transaction (exactly-once, with
 //     eventlog.synchronous_cursors = on);
 //   - the package's subscribe() follows the named client 'push' (at-least-once, the default
@@ -36,8 +37,9 @@
 //     (counted: at-least-once); the SSE follower has every event exactly once, in log order;
 //   - the log clock: an append after the restart orders after everything before it.
 //
-// RELIABILITY_PARTITION_CRASH_ITERATIONS and RELIABILITY_CRASH_LOAD_MS set the size; `make test`
-// runs two iterations, `make test-reliability` its --iterations (docs/reliability.md).
+// RELIABILITY_PARTITION_CRASH_ITERATIONS (else RELIABILITY_CRASH_ITERATIONS), RELIABILITY_CRASH_LOAD_MS
+// and RELIABILITY_PARTITION_AHEAD set the size; `make test` runs two iterations, `make
+// test-reliability` its --partition-iterations or --iterations (docs/reliability.md).
 import t from 'tap';
 import type pg from 'pg';
 import { createDatabase, freePort } from '../../scripts/lib/database.ts';
@@ -139,7 +141,7 @@ t.test('crashes of the partitioned log under maintenance lose nothing, and push 
   for (let iteration = 0; iteration < ITERATIONS; iteration++) {
     const mode: CrashMode = iteration % 2 === 0 ? 'immediate' : 'sigkill';
     const killServe = iteration % 2 === 1;
-    const duringDetach = iteration % 3 === 2;
+    const duringDetach = iteration % 3 === 1;
     const killAfter = Math.round(LOAD_MS * (0.5 + ((iteration * 0.37) % 0.8)));
     await t.test(`iteration ${iteration + 1}: ${mode} after ${killAfter} ms${duringDetach ? ', while a detach_partitions waits' : ''}${killServe ? ', serve killed too' : ', serve stays up'}`, async (t) => {
       let crashed = false;
