@@ -5,7 +5,7 @@
 //
 //   - four writers (INSERT and log_event, one to three events a transaction, half of them on
 //     shared streams) push the log across many partition boundaries;
-//   - a maintenance loop (as eventlog_admin) calls ensure_partitions(10) and detach_partitions()
+//   - a maintenance loop (as eventlog_admin) calls ensure_partitions(25) and detach_partitions()
 //     below every consumer's position: the lowest cursor of the named clients, the SSE follower's
 //     Last-Event-ID and the serve tail's etag (from /metrics), so that nothing a consumer still
 //     needs is detached; the second of every three crashes lands while a detach_partitions()
@@ -54,11 +54,11 @@ import { SseFollower, startServe, type ServeProcess } from './lib/push.ts';
 const ITERATIONS = Number(process.env.RELIABILITY_PARTITION_CRASH_ITERATIONS ?? process.env.RELIABILITY_CRASH_ITERATIONS ?? 2);
 const LOAD_MS = Number(process.env.RELIABILITY_CRASH_LOAD_MS ?? 1000);
 const SIZE = 200;
-// Partitions the maintenance keeps ahead. ensure_partitions' ATTACH waits for the readers of the
-// default partition (a wait_for_log_end() of the watch-mode wake-ups holds it up to a second);
-// with two 200-etag partitions ahead the writers overtake it and their ranges stay in the default
-// partition (partition-attach-overtaken-by-writers.test.ts, docs/reliability.md).
-const AHEAD = Number(process.env.RELIABILITY_PARTITION_AHEAD ?? 10);
+// Partitions the maintenance keeps ahead. One ensure_partitions() run took up to 1.8 s here (its
+// ATTACH waits for the readers of the default partition), in which the writers append about as
+// many etags: with 2 or 10 partitions of 200 ahead they overtake it and their ranges stay in the
+// default partition (partition-attach-overtaken-by-writers.test.ts, docs/reliability.md).
+const AHEAD = Number(process.env.RELIABILITY_PARTITION_AHEAD ?? 25);
 const WRITERS = 4;
 type Path = 'insert' | 'log_event';
 type Tx = AppendTx<Path>;
@@ -106,14 +106,19 @@ t.test('crashes of the partitioned log under maintenance lose nothing, and push 
   const wakeups = new Wakeups({ connectionString: readerRole.url, mode: 'watch', onError: () => errors.wakeups++ });
   await wakeups.start();
   const pushed: string[] = [];
+  // While the writers write, subscribe()'s loop works slowly (50 events per 500 ms, far below the
+  // writers' rate), so that it stands partitions behind the others and the maintenance must
+  // respect its cursor; after the crash it catches up at full speed.
+  const push = { slow: false, error: undefined as unknown };
   const subscriber = (async () => {
     for await (const b of subscribe({
-      connectionString: readerRole.url, client: 'push', batchSize: 20, pollIntervalMs: 200, wakeups, signal: stopPush.signal,
+      connectionString: readerRole.url, client: 'push', batchSize: 50, pollIntervalMs: 200, wakeups, signal: stopPush.signal,
       reconnectMinMs: 50, reconnectMaxMs: 1000, onError: () => errors.subscribe++,
     })) {
       pushed.push(...b.events.map((e) => e.etag));
+      if (push.slow) await sleep(500);
     }
-  })();
+  })().catch((err) => { push.error = err; });
   const port = await freePort();
   const serveArgs = ['--wakeups', 'watch', '--poll-interval', '100', '--retry', '200', '--batch-size', '50', '--verbose'];
   let server: ServeProcess | undefined = await startServe(port, readerRole.env, serveArgs);
@@ -218,7 +223,7 @@ t.test('crashes of the partitioned log under maintenance lose nothing, and push 
       };
 
       // ---- maintenance
-      const maint = { state: 'idle' as keyof Totals['crashedIn'], detaching: undefined as bigint | undefined, detached: 0, runs: 0 };
+      const maint = { state: 'idle' as keyof Totals['crashedIn'], detaching: undefined as bigint | undefined, detachingFrom: '', detached: 0, runs: 0, ensureMs: 0, detachMs: 0 };
       const maintenance = async () => {
         let admin: pg.Client | undefined;
         let su: pg.Client | undefined;
@@ -227,7 +232,9 @@ t.test('crashes of the partitioned log under maintenance lose nothing, and push 
           su = await connect(url);
           while (!crashed) {
             maint.state = 'ensure_partitions';
+            const t0 = Date.now();
             await admin.query('SELECT count(*) FROM eventlog.ensure_partitions($1)', [AHEAD]);
+            maint.ensureMs = Math.max(maint.ensureMs, Date.now() - t0);
             maint.state = 'positions';
             // The lowest position any consumer stands at, as a tx_order: the named clients'
             // cursors, the SSE follower's Last-Event-ID, the serve tail (unknown while serve is
@@ -235,17 +242,26 @@ t.test('crashes of the partitioned log under maintenance lose nothing, and push 
             const tail = await fetch(`${sseBase}/metrics`).then((r) => r.text()).then((m) => /^pg_eventlog_serve_tail_etag (\d+)$/m.exec(m)?.[1]).catch(() => undefined);
             const [{ n: clients }] = (await su.query<{ n: number }>(`SELECT count(*)::int AS n FROM eventlog.client_cursors WHERE client IN ('push', 'get-on')`)).rows;
             if (tail !== undefined && clients === 2 && !crashed) {
-              const { rows: [{ floor }] } = await su.query<{ floor: string | null }>(
+              // One range per run, the first closed one not archived yet whose events all come
+              // before that position: a DETACH waits for every open statement on the log (a
+              // wait_for_log_end() for up to a second), and ensure_partitions must keep up meanwhile.
+              const range = (await su.query<{ floor: string; from: string }>(
                 `WITH positions (etag) AS (SELECT unnest($1::bigint[])),
                       lowest AS (SELECT least((SELECT min(c.tx_order) FROM eventlog.client_cursors AS c),
                                               (SELECT min(coalesce(e.tx_order, -1)) FROM positions AS p LEFT JOIN eventlog.events AS e ON e.etag = p.etag)) AS tx_order)
-                 SELECT max(r.to_etag)::text AS floor FROM eventlog.partition_ranges AS r, lowest AS l
-                 WHERE r.max_tx_order_so_far IS NOT NULL AND r.max_tx_order_so_far < l.tx_order`,
-                [[tail, sse.lastEventId || '0', ...(sse.received.length ? [sse.received.at(-1)!] : [])]]);
-              if (floor !== null) {
+                 SELECT r.to_etag::text AS floor, r.from_etag::text AS from FROM eventlog.partition_ranges AS r, lowest AS l
+                 WHERE NOT EXISTS (SELECT 1 FROM eventlog.archived_ranges AS a WHERE a.from_etag = r.from_etag)
+                   AND r.max_tx_order_so_far IS NOT NULL AND r.max_tx_order_so_far < l.tx_order
+                 ORDER BY r.from_etag LIMIT 1`,
+                [[tail, sse.lastEventId || '0', ...(sse.received.length ? [sse.received.at(-1)!] : [])]])).rows[0];
+              if (range !== undefined) {
+                const floor = range.floor;
                 maint.state = 'detach_partitions';
                 maint.detaching = BigInt(floor);
+                maint.detachingFrom = range.from;
+                const t1 = Date.now();
                 const r = await admin.query(`SELECT * FROM eventlog.detach_partitions($1::bigint)`, [floor]);
+                maint.detachMs = Math.max(maint.detachMs, Date.now() - t1);
                 maint.detached += r.rowCount ?? 0;
                 maint.detaching = undefined;
               }
@@ -263,6 +279,7 @@ t.test('crashes of the partitioned log under maintenance lose nothing, and push 
       };
 
       const failures: string[] = [];
+      push.slow = true;
       const all = Promise.allSettled([...Array.from({ length: WRITERS }, (_, w) => writer(w)), getConsumer(), maintenance()]
         .map((p) => p.catch((err) => { failures.push(`${String(err)} ${(err as { detail?: string }).detail ?? ''} ${(err as { where?: string }).where ?? ''}`); throw err; })));
       const noFailure = () => {
@@ -278,16 +295,43 @@ t.test('crashes of the partitioned log under maintenance lose nothing, and push 
           await su.end();
         }
       }, { timeoutMs: 60_000, intervalMs: 50 });
+      // A range passed in this iteration is closed, and a whole maintenance run saw it: the slow
+      // subscribe() has not read it, so only the position rule keeps it attached.
+      let closedAtRun: number | undefined;
+      if (!duringDetach) await waitFor('a range passed in this iteration to close, and a maintenance run after that', async () => {
+        noFailure();
+        const su = await connect(url);
+        try {
+          const closedNow = (await su.query(`SELECT 1 FROM eventlog.partition_ranges AS r WHERE r.from_etag >= $1 AND r.max_tx_order_so_far IS NOT NULL`, [seqAtStart.toString()])).rowCount;
+          if (closedNow && closedAtRun === undefined) closedAtRun = maint.runs;
+          return closedAtRun !== undefined && maint.runs > closedAtRun + 1;
+        } finally {
+          await su.end();
+        }
+      }, { timeoutMs: 60_000, intervalMs: 50 });
       await waitFor('an acknowledged commit on both append paths', () =>
         (['insert', 'log_event'] as const).every((p) => iterationTxs.some((x) => x.path === p && x.state === 'acked')), { timeoutMs: 30_000 });
 
+      const pushLag = await (async () => {
+        const su = await connect(url);
+        try {
+          return (await su.query<{ n: number }>(`SELECT count(*)::int AS n FROM eventlog.events AS e, eventlog.client_cursors AS c
+            WHERE c.client = 'push' AND (e.tx_order, e.etag) > (c.tx_order, c.etag)`)).rows[0].n;
+        } finally {
+          await su.end();
+        }
+      })();
+      t.comment(`subscribe('push') stands ${pushLag} events behind before the crash`);
       // A detach that waits for its ACCESS EXCLUSIVE lock behind an open transaction of the log.
       let holder: pg.Client | undefined;
       let detachWaited = false;
       if (duringDetach) {
+        push.slow = false; // it passes closed ranges, so that the maintenance has one to detach
         holder = await connect(url);
         await holder.query('BEGIN');
-        await holder.query('LOCK TABLE eventlog.events IN ACCESS SHARE MODE');
+        // The log alone (ONLY): a lock on its partitions would hold back ensure_partitions' ATTACH
+        // (it locks the default partition), not only the DETACH.
+        await holder.query('LOCK TABLE ONLY eventlog.events IN ACCESS SHARE MODE');
         const su = await connect(url);
         detachWaited = await waitFor('a detach_partitions() to wait for its lock', async () =>
           (await su.query(`SELECT 1 FROM pg_catalog.pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%detach_partitions%'`)).rowCount, { timeoutMs: 20_000 })
@@ -296,10 +340,11 @@ t.test('crashes of the partitioned log under maintenance lose nothing, and push 
         t.comment(detachWaited ? `a detach_partitions(${maint.detaching}) waits for its lock at the crash` : 'no detach_partitions came to wait in 20 s: a plain crash');
       }
 
-      const inFlightDetach = maint.state === 'detach_partitions' ? maint.detaching : undefined;
+      const inFlightDetach = maint.state === 'detach_partitions' ? maint.detachingFrom : undefined;
       totals.crashedIn[maint.state]++;
       await cluster.crash(mode);
       crashed = true;
+      push.slow = false;
       totals.modes[mode]++;
       if (killServe) {
         await server!.kill();
@@ -389,9 +434,10 @@ t.test('crashes of the partitioned log under maintenance lose nothing, and push 
       const misplaced = rows.filter((r) => r.archived && !archived.some((a) => BigInt(a.from_etag) <= BigInt(r.etag) && BigInt(r.etag) < BigInt(a.to_etag)));
       t.same(misplaced.map((r) => r.etag), [], 'every archived event lies in its table\'s range');
       if (inFlightDetach !== undefined) {
-        const wasDetached = archived.some((a) => BigInt(a.to_etag) <= inFlightDetach && !tables.some((x) => x.name === a.partition_name && x.attached));
-        t.comment(`the detach_partitions(${inFlightDetach}) in flight at the crash ${wasDetached ? 'had committed' : 'had not committed'} (checked whole either way above)`);
+        const wasDetached = archived.some((a) => a.from_etag === inFlightDetach);
+        t.comment(`the detach_partitions() of the range from ${inFlightDetach} in flight at the crash ${wasDetached ? 'had committed' : 'had not committed'} (checked whole either way above)`);
         if (wasDetached) totals.detachInFlightCommitted++;
+        if (detachWaited) t.notOk(wasDetached, 'the detach that still waited for its lock at the crash left its partition attached');
       }
       const [{ n: inDefault }] = (await su.query<{ n: number }>('SELECT count(*)::int AS n FROM eventlog.events_default')).rows;
       totals.eventsInDefaultPartition = inDefault;
@@ -418,7 +464,11 @@ t.test('crashes of the partitioned log under maintenance lose nothing, and push 
       await reader.query(`INSERT INTO public.processed SELECT 'get-on', unnest($1::bigint[]) ON CONFLICT DO NOTHING`, [rest]);
 
       // The push consumers reconnect by themselves and catch up.
-      await waitFor('subscribe() to reconnect and catch up with the log', () => { const got = new Set(pushed); return order.every((e) => got.has(e)); }, { timeoutMs: 60_000, intervalMs: 100 });
+      await waitFor('subscribe() to reconnect and catch up with the log', () => {
+        if (push.error) throw new Error(`subscribe() ended with ${String(push.error)}`);
+        const got = new Set(pushed);
+        return order.every((e) => got.has(e));
+      }, { timeoutMs: 60_000, intervalMs: 100 });
       const firstSeen = [...new Set(pushed)];
       t.same(firstSeen, order, `subscribe('push'): every event, in log order, across ${totals.iterations + 1} crashes (no EL051)`);
       totals.subscribeRedelivered = pushed.length - firstSeen.length;
@@ -459,7 +509,7 @@ t.test('crashes of the partitioned log under maintenance lose nothing, and push 
       totals.archivedEventsChecked = archivedEtags.length;
       totals.subscribeReconnects = errors.subscribe;
       totals.sseReconnects = sse.opens - 1;
-      t.comment(`maintenance: ${maint.runs} runs, ${maint.detached} partitions detached this iteration; in flight at the kill: ${inflight.length} appends (${inflightCommitted.length} committed)`);
+      t.comment(`maintenance: ${maint.runs} runs (longest ensure_partitions ${maint.ensureMs} ms, detach_partitions ${maint.detachMs} ms), ${maint.detached} partitions detached this iteration; in flight at the kill: ${inflight.length} appends (${inflightCommitted.length} committed)`);
     });
   }
   t.comment(`partition crash record: ${JSON.stringify(totals)}`);
