@@ -14,7 +14,9 @@
 //     eventlog.synchronous_cursors = on);
 //   - the package's subscribe() follows the named client 'push' (at-least-once, the default
 //     synchronous_cursors = off), with a watch-mode Wakeups, for the whole test: it must reconnect
-//     by itself (backoff) after every crash;
+//     by itself (backoff) after every crash. While the writers write it works slowly and stands
+//     partitions behind; each iteration waits until a range it has not read is closed and a
+//     maintenance run has seen it, so that only the position rule keeps that range attached;
 //   - a `pg-eventlog serve` process (the CLI) serves /events?from=0 to an SSE follower that
 //     reconnects as EventSource does, with Last-Event-ID. Every other crash kills serve too (and
 //     it is started again); in the others serve stays up and the follower's connection is cut
