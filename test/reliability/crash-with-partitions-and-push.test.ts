@@ -344,6 +344,7 @@ t.test('crashes of the partitioned log under maintenance lose nothing, and push 
 
       const inFlightDetach = maint.state === 'detach_partitions' ? maint.detachingFrom : undefined;
       totals.crashedIn[maint.state]++;
+      const subscribeErrorsBefore = errors.subscribe;
       await cluster.crash(mode);
       crashed = true;
       push.slow = false;
@@ -471,6 +472,7 @@ t.test('crashes of the partitioned log under maintenance lose nothing, and push 
         const got = new Set(pushed);
         return order.every((e) => got.has(e));
       }, { timeoutMs: 60_000, intervalMs: 100 });
+      t.ok(errors.subscribe > subscribeErrorsBefore, `subscribe() lost its connection and reconnected by itself (${errors.subscribe - subscribeErrorsBefore} connection errors, each followed by a backoff)`);
       const firstSeen = [...new Set(pushed)];
       t.same(firstSeen, order, `subscribe('push'): every event, in log order, across ${totals.iterations + 1} crashes (no EL051)`);
       totals.subscribeRedelivered = pushed.length - firstSeen.length;
