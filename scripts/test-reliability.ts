@@ -6,6 +6,7 @@
 //
 //   make test-reliability                                  everything, full size
 //   make test-reliability ARGS="--iterations 4 --runs 50 --bounds smoke"
+//   make test-reliability ARGS="--only crash-with-partitions --partition-iterations 8"
 import { Command, Option } from 'commander';
 import { $, glob, path } from 'zx';
 import { positiveInt } from './lib/bench/options.ts';
@@ -16,13 +17,15 @@ const program = new Command('test-reliability')
   .description('The reliability suite at full size: crash iterations, generated calls, resource bounds.')
   .option('--iterations <n>', 'crash iterations (kill points), alternating pg_ctl stop -m immediate and SIGKILL', positiveInt, 20)
   .option('--load-ms <n>', 'milliseconds of load before a kill, varied per iteration', positiveInt, 2000)
+  .option('--partition-iterations <n>', 'iterations of crash-with-partitions-and-push (default: --iterations)', positiveInt)
+  .option('--ahead <n>', 'partitions crash-with-partitions-and-push keeps ahead (ensure_partitions(ahead))', positiveInt, 25)
   .option('--runs <n>', 'generated calls per function', positiveInt, 200)
   .option('--seed <n>', 'fast-check seed (default: random, printed in the record)', positiveInt)
   .addOption(new Option('--bounds <size>', 'resource-bound sizes').choices(['smoke', 'full']).default('full'))
   .option('--only <names...>', 'only these files of test/reliability/ (e.g. crash-under-load)');
 
 await script('test-reliability', async () => {
-  const opts = program.parse().opts<{ iterations: number; loadMs: number; runs: number; seed?: number; bounds: string; only?: string[] }>();
+  const opts = program.parse().opts<{ iterations: number; loadMs: number; partitionIterations?: number; ahead: number; runs: number; seed?: number; bounds: string; only?: string[] }>();
   let files = (await glob('test/reliability/*.test.ts', { cwd: repoRoot })).sort();
   if (opts.only) files = files.filter((f) => opts.only!.some((o) => path.basename(f).startsWith(o)));
   if (!files.length) throw new Error(`no file of test/reliability/ matches ${opts.only?.join(', ')}`);
@@ -35,6 +38,8 @@ await script('test-reliability', async () => {
       ...cluster.env,
       RELIABILITY_CRASH_ITERATIONS: String(opts.iterations),
       RELIABILITY_CRASH_LOAD_MS: String(opts.loadMs),
+      RELIABILITY_PARTITION_CRASH_ITERATIONS: String(opts.partitionIterations ?? opts.iterations),
+      RELIABILITY_PARTITION_AHEAD: String(opts.ahead),
       RELIABILITY_FUZZ_RUNS: String(opts.runs),
       RELIABILITY_FUZZ_SEED: opts.seed ? String(opts.seed) : 'random',
       RELIABILITY_BOUNDS: opts.bounds,

@@ -15,6 +15,7 @@ import { Subscription, type EventFilter, type SubscriptionCounters } from './sub
 import { Tail, toTailEvent, type EventRow } from './tail.ts';
 import { Wakeups } from '../wake/index.ts';
 import { filteredRead } from '../subscribe/index.ts';
+import { backoffMs, isConnectionError, sleep } from '../wake/retry.ts';
 
 export { DEFAULTS, isLoopback, MIN_TOKEN_LENGTH, ServeError, type ServeOptions, type Logger } from './options.ts';
 export type { EventFilter } from './subscription.ts';
@@ -193,6 +194,32 @@ export async function serve(options: ServeOptions = {}): Promise<ServeHandle> {
     return s;
   };
 
+  // A read for an open stream while the database may be away (restarting, crashed): retried with
+  // backoff until it answers or the subscriber leaves (undefined then). An EventSource must not
+  // be answered with an error status for that, since it would never reconnect again: the stream
+  // is open (200) and simply starts or continues when the database is back.
+  const retrying = async <T>(s: Subscription, read: () => Promise<T>): Promise<T | undefined> => {
+    for (let attempt = 0; ; attempt++) {
+      if (s.isClosed) return undefined;
+      try {
+        return await read();
+      } catch (err) {
+        if (!isConnectionError(err)) throw err;
+        if (attempt === 0) o.log(`serve: a stream waits for the database: ${(err as Error).message}`);
+        await sleep(backoffMs(attempt, 100, 2000), s.closedSignal);
+      }
+    }
+  };
+  /** `read()`, or undefined if the database is not reachable (the stream then opens and retries). */
+  const unlessUnreachable = async <T>(read: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await read();
+    } catch (err) {
+      if (!isConnectionError(err)) throw err;
+      return undefined;
+    }
+  };
+
   // Replays from s.position in bounded batches until the tail can take over, then attaches.
   const follow = async (s: Subscription, first?: EventRow[]): Promise<void> => {
     let batch = first;
@@ -206,9 +233,9 @@ export async function serve(options: ServeOptions = {}): Promise<ServeHandle> {
           tail.attach(s);
           return;
         }
-        batch = await readAfter(s.position, s.filter);
+        batch = await retrying(s, () => readAfter(s.position, s.filter));
       }
-      if (s.isClosed) return;
+      if (s.isClosed || batch === undefined) return;
       if (batch.length === 0) {
         // Caught up with what is final, but the tail has not reached this position yet.
         await tail.nextRound(s.closedSignal);
@@ -240,21 +267,27 @@ export async function serve(options: ServeOptions = {}): Promise<ServeHandle> {
       // A named client's stream writes its cursor (peek_event records what it hands out,
       // ack_event moves the cursor): not on a hot standby, where the peek records nothing and
       // the ack cannot write. Asked on every such request, so a promoted standby serves them.
-      if (await inRecovery(pool)) {
+      // Unknown while the database is unreachable: the stream then opens and waits for it (below).
+      if (await unlessUnreachable(() => inRecovery(pool))) {
         throw new RequestError(503, `EL061: named clients need the primary: this server reads a hot standby, where a client's cursor can be neither recorded nor acknowledged (client ${JSON.stringify(client.slice(0, 63))}); open ?client= streams on a serve connected to the primary. Streams without a client (?from=, Last-Event-ID, new events) work here`);
       }
-      if (lastEventId !== undefined) await acknowledge(client, lastEventId);
       // The first batch comes from peek_event, so that the cursor's position needs no lookup and
       // the client is created (at the beginning) on first use; the rest is read statelessly.
       const peek = async () => (await pool.query<EventRow>(
         `SELECT etag::text AS etag, event_type, stream, payload FROM ${schema}.peek_event($1::text, $2::integer)`, [client, o.batchSize])).rows;
-      let rows = await peek();
+      const begin = async () => {
+        if (lastEventId !== undefined) await acknowledge(client, lastEventId);
+        return peek();
+      };
+      // Refusals (403, 400) come before the stream starts; an unreachable database does not.
+      let rows = await unlessUnreachable(begin);
       const s = openStream(req, res, filter, client, '0');
-      while (rows.length === 0) {
+      rows ??= await retrying(s, begin);
+      while (rows !== undefined && rows.length === 0) {
         await tail.nextRound(s.closedSignal);
-        if (s.isClosed) return;
-        rows = await peek();
+        rows = await retrying(s, peek);
       }
+      if (rows === undefined || s.isClosed) return;
       s.deliver(rows.map(toTailEvent));
       await s.drained();
       await follow(s);
@@ -268,7 +301,9 @@ export async function serve(options: ServeOptions = {}): Promise<ServeHandle> {
       await follow(s);
       return;
     }
-    const first = await readAfter(after, filter); // refuses an etag that is not in the log (EL001) before the stream starts
+    // Refuses an etag that is not in the log (EL001) before the stream starts; while the database
+    // is unreachable the stream opens and the replay waits for it.
+    const first = await unlessUnreachable(() => readAfter(after, filter));
     const s = openStream(req, res, filter, undefined, after);
     await follow(s, first);
   };

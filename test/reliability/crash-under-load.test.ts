@@ -29,6 +29,7 @@ import { install } from '../../src/install/index.ts';
 import { copyFromStdin, psqlScript } from '../lib/copy.ts';
 import { loginRole, type LoginRole } from '../lib/login.ts';
 import { sleep, waitFor, within } from '../lib/wait.ts';
+import { checkAppends, connect, isConnectionLoss, type AppendTx } from './lib/appends.ts';
 import { startDurableCluster, type CrashMode, type DurableCluster } from './lib/durable-cluster.ts';
 
 const ITERATIONS = Number(process.env.RELIABILITY_CRASH_ITERATIONS ?? 2);
@@ -37,12 +38,7 @@ const BATCH = 10;
 const PATHS = ['insert', 'copy', 'log_event', 'append_to_stream'] as const;
 type Path = (typeof PATHS)[number];
 
-type TxState = 'unsent' | 'inflight' | 'acked' | 'failed';
-interface Tx {
-  writer: number;
-  path: Path;
-  ids: string[];
-  state: TxState;
+interface Tx extends AppendTx<Path> {
   /** append_to_stream: the call, to repeat it with its idempotency key after the crash. */
   retry?: { stream: string; events: string; expected: number; key: string };
 }
@@ -58,21 +54,6 @@ interface Totals {
   redeliveredOff: number;
   consumedBeforeCrash: number;
   modes: Record<CrashMode, number>;
-}
-
-/** The error a client gets when the server goes away under it (and nothing else). */
-const isConnectionLoss = (err: unknown) => {
-  const e = err as { code?: string; message?: string };
-  return /^(57P0[123]|08...|ECONNRESET|ECONNREFUSED|EPIPE)$/.test(e.code ?? '')
-    || /Connection terminated|server closed the connection|connection error|not queryable|ECONNRE|EPIPE/i.test(e.message ?? '');
-};
-
-async function connect(url: string, setup: string[] = []): Promise<pg.Client> {
-  const c = new pg.Client({ connectionString: url, statement_timeout: 30_000 });
-  c.on('error', () => {});
-  await c.connect();
-  for (const s of setup) await c.query(s);
-  return c;
 }
 
 t.test('crashes under load lose nothing acknowledged, write nothing half, and every client resumes as documented', { timeout: 900_000 }, async (t) => {
@@ -287,17 +268,10 @@ t.test('crashes under load lose nothing acknowledged, write nothing half, and ev
       const present = new Map(ours.map((r) => [r.id, r.etag]));
       t.equal(present.size, ours.length, 'no event is in the log twice');
       t.equal(log.length - ours.length, iteration, 'and the only others are the earlier iterations\' appends after their restarts');
-      const acked = iterationTxs.filter((x) => x.state === 'acked');
-      const missing = acked.flatMap((x) => x.ids.filter((id) => !present.has(id)));
-      t.same(missing, [], `every one of ${acked.length} acknowledged appends (${acked.reduce((s, x) => s + x.ids.length, 0)} events) is in the log`);
-      const inflight = iterationTxs.filter((x) => x.state === 'inflight');
-      const half = inflight.filter((x) => { const n = x.ids.filter((id) => present.has(id)).length; return n !== 0 && n !== x.ids.length; });
-      t.same(half.map((x) => x.ids), [], `each of ${inflight.length} appends in flight at the crash is in the log whole or not at all`);
+      const { acked, inflight } = checkAppends(t, iterationTxs, present);
       t.same([held, queued].flatMap((x) => x.ids.filter((id) => present.has(id))), [],
         'the open append and the log_event queued behind it at the crash are not in the log');
       t.equal(queued.state, 'inflight', 'the queued log_event was still waiting when the server went down');
-      const neverCommitted = iterationTxs.filter((x) => x.state === 'unsent' || x.state === 'failed').flatMap((x) => x.ids.filter((id) => present.has(id)));
-      t.same(neverCommitted, [], 'no append that never reached COMMIT is in the log');
       const known = new Set(txs.flatMap((x) => x.ids));
       t.same(log.filter((r) => r.id !== null && !known.has(r.id)).map((r) => r.id), [], 'nothing but the writers\' events is in the log');
 
