@@ -237,6 +237,13 @@ BEGIN
         IF NOT v_locked
            AND v_lo < COALESCE(pg_catalog.pg_sequence_last_value('eventlog.events_etag_seq'::pg_catalog.regclass), 0) + 1
                       + v_margin + v_size + LEAST(v_size, 100000) THEN
+          -- After an ATTACH made without the lock this run holds the default partition, where
+          -- writers may wait while they hold the log: waiting for the lock now would deadlock
+          -- with them. Roll back and make the ranges again under the lock instead.
+          IF v_nearest_unlocked IS NOT NULL THEN
+            RAISE EXCEPTION 'writers reached range % while range % was attached without the lock', v_lo, v_nearest_unlocked
+              USING ERRCODE = 'serialization_failure';
+          END IF;
           -- Outside the per-range block below, so that the lock outlives a range that fails.
           BEGIN
             PERFORM pg_catalog.set_config('lock_timeout', '2s', true);

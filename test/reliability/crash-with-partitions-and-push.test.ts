@@ -1,6 +1,6 @@
 // Crashes of the partitioned log and of push delivery (issue 16; crash-under-load.test.ts covers
 // the append paths and the SQL consumers on one partition). A durable cluster of the test's own
-// (lib/durable-cluster.ts) with partitions of 200 etags is crashed, alternately with `pg_ctl stop
+// (lib/durable-cluster.ts) with partitions of 2,000 etags is crashed, alternately with `pg_ctl stop
 // -m immediate` and SIGKILL of every server process, while
 //
 //   - four writers (INSERT and log_event, one to three events a transaction, half of them on
@@ -55,12 +55,14 @@ import { SseFollower, startServe, type ServeProcess } from './lib/push.ts';
 
 const ITERATIONS = Number(process.env.RELIABILITY_PARTITION_CRASH_ITERATIONS ?? process.env.RELIABILITY_CRASH_ITERATIONS ?? 2);
 const LOAD_MS = Number(process.env.RELIABILITY_CRASH_LOAD_MS ?? 1000);
-const SIZE = 200;
-// Partitions the maintenance keeps ahead. One ensure_partitions() run took up to 1.8 s here (its
-// ATTACH waits for the readers of the default partition), in which the writers append about as
-// many etags: with 2 or 10 partitions of 200 ahead they overtake it and their ranges stay in the
-// default partition (partition-attach-overtaken-by-writers.test.ts, docs/reliability.md).
-const AHEAD = Number(process.env.RELIABILITY_PARTITION_AHEAD ?? 25);
+// Partitions of 2,000 etags, 10 kept ahead. An ATTACH waits for the readers of the default
+// partition (a watch-mode wait_for_log_end() holds it for up to a second), so one ensure_partitions
+// run takes up to about a second per range it makes; with partitions of 200 the writers (about
+// 2,500 etags/s here) crossed more ranges per second than a run could make, overtook maintenance
+// and left ranges in the default partition (partition-attach-overtaken-by-writers.test.ts,
+// docs/reliability.md). A partition must hold more than a second of the writers' etags.
+const SIZE = Number(process.env.RELIABILITY_PARTITION_SIZE ?? 2000);
+const AHEAD = Number(process.env.RELIABILITY_PARTITION_AHEAD ?? 10);
 const WRITERS = 4;
 type Path = 'insert' | 'log_event';
 type Tx = AppendTx<Path>;
