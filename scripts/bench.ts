@@ -27,7 +27,7 @@
 // machine and the settings. See docs/benchmarks.md for the method and what is fair about it.
 import os from 'node:os';
 import path from 'node:path';
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { $, fs } from 'zx';
 import { repoRoot, withClient } from './lib/database.ts';
 import { APPEND_IMPLEMENTATIONS, APPEND_LABELS, measureAppends, stopChildren, type AppendCell, type AppendImplementation } from './lib/bench/append.ts';
@@ -53,6 +53,20 @@ import { measureServe, type ServeBenchResult } from './lib/bench/serve.ts';
 import { measurePush, pushRows } from './lib/bench/push.ts';
 import { benchDatabase, describeMachine, hasNamedClients, onInterrupt, readSettings, type BenchDatabase } from './lib/bench/setup.ts';
 import { partitionSection } from './lib/bench/partitions.ts';
+
+/** The parts of the run, as --only names them. */
+const PARTS = ['append', 'copy', 'read', 'latency', 'serve', 'push', 'capture', 'load_stream', 'partitions'] as const;
+type Part = (typeof PARTS)[number];
+function partList(value: string): Part[] {
+  const parts = value.split(',').map((v) => v.trim()).filter(Boolean);
+  for (const p of parts) if (!(PARTS as readonly string[]).includes(p)) throw new InvalidArgumentError(`parts are ${PARTS.join(', ')}; not ${p}`);
+  return parts as Part[];
+}
+function appendList(value: string): AppendImplementation[] {
+  const impls = value.split(',').map((v) => v.trim()).filter(Boolean);
+  for (const i of impls) if (!(APPEND_IMPLEMENTATIONS as readonly string[]).includes(i)) throw new InvalidArgumentError(`implementations are ${APPEND_IMPLEMENTATIONS.join(', ')}; not ${i}`);
+  return impls as AppendImplementation[];
+}
 
 const program = new Command('bench')
   .description('Append, read and latency benchmarks of pg-eventlog against a plain table, in one run.')
@@ -86,6 +100,8 @@ const program = new Command('bench')
   .option('--as-provided', "keep the throwaway cluster's test settings (fsync off) instead of durable defaults")
   .option('--partition-sizes <list>', 'log sizes of the partitioned-log curve, in a database of its own (default 1000000,10000000, quick 20000)', intList)
   .option('--skip-partitions', 'leave out the partitioned-log curve')
+  .option('--only <parts>', `run only these parts, comma-separated (${PARTS.join(', ')}); the table then has only their rows`, partList)
+  .option('--appends <list>', `append implementations to run, comma-separated (${APPEND_IMPLEMENTATIONS.join(', ')}); plain, the baseline, always runs`, appendList)
   .addHelpText('after', '\nThe database: a scratch database on DATABASE_URL\'s server if set, else a throwaway cluster; dropped afterwards.');
 
 interface Options {
@@ -119,6 +135,8 @@ interface Options {
   markdown?: string;
   asProvided?: boolean;
   skipPush?: boolean;
+  only?: Part[];
+  appends?: AppendImplementation[];
 }
 
 /** One line of the result table. */
@@ -181,6 +199,11 @@ async function main(argv: string[]): Promise<number> {
     throw new Error(`--stream-events ${settings.streamEvents} must be a multiple of --streams ${settings.streams}: every stream gets the same number of events`);
   }
   for (const k of settings.eventsPerTx) if (k !== 1 && k !== 10) throw new Error(`--events-per-tx: only 1 and 10 have pgbench scripts in bench/, not ${k}`);
+  const runs = (part: Part) => !o.only || o.only.includes(part);
+  const appendImpls: readonly AppendImplementation[] = o.appends
+    ? APPEND_IMPLEMENTATIONS.filter((impl) => impl === 'plain' || o.appends!.includes(impl))
+    : APPEND_IMPLEMENTATIONS;
+  const wantsPeer = (...impls: AppendImplementation[]) => runs('append') && impls.some((impl) => appendImpls.includes(impl));
   const args = argv.slice(2);
   const command = args.length ? `make bench ARGS="${args.join(' ')}"` : 'make bench';
   const started = new Date();
@@ -196,11 +219,15 @@ async function main(argv: string[]): Promise<number> {
     const commit = await sourceCommit();
     const pgSettings = await readSettings(url);
     const named = await hasNamedClients(url);
-    log('installing the peers: Message DB (npm @eventide/message-db), PgQ (CREATE EXTENSION pgq)');
-    const peers = { messageDb: await installMessageDb(url, db.name), pgq: await installPgq(url) };
+    if (wantsPeer('messagedb', 'messagedb-versioned', 'pgq')) log('installing the peers: Message DB (npm @eventide/message-db), PgQ (CREATE EXTENSION pgq)');
+    const notAsked = (name: string): Peer => ({ name, version: null, reason: 'not asked for (--only/--appends)' });
+    const peers = {
+      messageDb: wantsPeer('messagedb', 'messagedb-versioned') ? await installMessageDb(url, db.name) : notAsked('Message DB'),
+      pgq: wantsPeer('pgq') ? await installPgq(url) : notAsked('PgQ'),
+    };
     for (const p of Object.values(peers)) log(p.reason ? `${p.name}: n/a, ${p.reason}` : `${p.name} ${p.version} installed`);
     const unavailable = await unavailableAppends(url, peers);
-    for (const [impl, reason] of Object.entries(unavailable)) log(`${APPEND_LABELS[impl as AppendImplementation]}: n/a, ${reason}`);
+    for (const [impl, reason] of Object.entries(unavailable)) if (appendImpls.includes(impl as AppendImplementation) && runs('append')) log(`${APPEND_LABELS[impl as AppendImplementation]}: n/a, ${reason}`);
     const meter = await CpuMeter.create(url, db.cluster.kind === 'local');
     const runStart = meter?.sample();
     const calm = { retries: settings.retries, quiet: QUIET, log };
@@ -210,9 +237,9 @@ async function main(argv: string[]): Promise<number> {
     if (!named) log("get_event(text, integer) is not installed: the get_event('client', n) rows are n/a");
 
     // Reads first, over exactly the preloaded log; the append runs then grow the tables.
-    log(`preloading ${settings.events.toLocaleString('en-US')} events (log_event, 1000 per transaction)`);
+    if (runs('read')) log(`preloading ${settings.events.toLocaleString('en-US')} events (log_event, 1000 per transaction)`);
     let shown = 0;
-    await preload(url, settings.events, 1000, (done) => {
+    if (runs('read')) await preload(url, settings.events, 1000, (done) => {
       if (done - shown >= settings.events / 4 || done === settings.events) {
         shown = done;
         log(`  ${done.toLocaleString('en-US')} events`);
@@ -221,11 +248,11 @@ async function main(argv: string[]): Promise<number> {
 
     // An untimed pass of each reader first (plans, caches), then the cells, the order of the
     // implementations turning with each batch size.
-    for (const impl of READ_IMPLEMENTATIONS) {
+    for (const impl of runs('read') ? READ_IMPLEMENTATIONS : []) {
       if (impl !== 'client' || named) await measureRead(url, impl, 1000, 1, `bench_warm_up_${process.pid}`);
     }
     const reads: (ReadCell & { othersCpu: number | null })[] = [];
-    for (const [i, batch] of settings.batches.entries()) {
+    for (const [i, batch] of (runs('read') ? settings.batches : []).entries()) {
       const order = READ_IMPLEMENTATIONS.map((_, j) => READ_IMPLEMENTATIONS[(i + j) % READ_IMPLEMENTATIONS.length]);
       for (const impl of order) {
         if (impl === 'client' && !named) continue;
@@ -238,7 +265,7 @@ async function main(argv: string[]): Promise<number> {
     }
 
     const latencies: (LatencyResult & { othersCpu: number | null })[] = [];
-    for (const follower of FOLLOWERS) {
+    for (const follower of runs('latency') ? FOLLOWERS : []) {
       if (follower === 'client' && !named) continue;
       const { result: r, othersCpu: others } = await measureCalmly(meter, { ...calm, label: `latency ${FOLLOWER_LABELS[follower]}` },
         () => measureLatency(url, follower, {
@@ -252,12 +279,13 @@ async function main(argv: string[]): Promise<number> {
     }
 
     let served: ServeBenchResult | undefined;
-    if (!settings.skipServe) {
+    if (!settings.skipServe && runs('serve')) {
       served = await measureServe(url, { subscribers: settings.serveSubscribers, writers: settings.writers, rate: settings.serveRate, seconds: settings.latencySeconds, log });
       log(`serve to ${served.subscribers} subscribers: p50 ${fmtMs(served.p50)} ms, p99 ${fmtMs(served.p99)} ms, ${served.delivered} of ${served.expected} delivered, server RSS peak ${served.rssPeakMiB ?? 'n/a'} MiB`);
     }
 
-    const appends = await measureAppends(url, {
+    const appends = !runs('append') ? [] : await measureAppends(url, {
+      implementations: appendImpls,
       clients: settings.clients,
       eventsPerTx: settings.eventsPerTx,
       duration: settings.duration,
@@ -269,7 +297,7 @@ async function main(argv: string[]): Promise<number> {
       log,
     });
 
-    const push = o.skipPush ? undefined : await measurePush(url, {
+    const push = o.skipPush || !runs('push') ? undefined : await measurePush(url, {
       writers: settings.writers, ratePerWriter: 100, latencySeconds: settings.latencySeconds, appendClients: 32,
       appendSeconds: Math.max(1, Math.round(settings.duration / 2)), rounds: settings.rounds, idleSeconds: quick ? 1 : 10,
       meter, retries: settings.retries, quiet: QUIET, log,
@@ -278,8 +306,8 @@ async function main(argv: string[]): Promise<number> {
     // COPY last: a million events each would otherwise grow the tables the other parts measure.
     const copyUnavailable = unavailable.insert ? { eventlog: `COPY takes the INSERT path, and ${unavailable.insert}` } : {};
     const copyDir = await fs.mkdtemp(path.join(os.tmpdir(), 'pgel-bench-copy-'));
-    let copies: CopyCell[];
-    try {
+    let copies: CopyCell[] = [];
+    if (runs('copy')) try {
       const file = path.join(copyDir, 'events.tsv');
       log(`writing ${settings.copyEvents.toLocaleString('en-US')} events for COPY to ${file}`);
       await writeCopyFile(file, settings.copyEvents);
@@ -289,7 +317,7 @@ async function main(argv: string[]): Promise<number> {
     }
 
     // Change capture and compaction (issue 11), on a scratch database of their own.
-    const capture = o.skipCapture ? undefined : await measureCapture(db.cluster.url, {
+    const capture = o.skipCapture || !runs('capture') ? undefined : await measureCapture(db.cluster.url, {
       rows: settings.captureRows, revisions: settings.compactRevisions, duration: settings.duration, rounds: settings.rounds,
       clients: settings.clients.filter((c) => c === 8 || c === 32).length ? settings.clients.filter((c) => c === 8 || c === 32) : settings.clients,
       meter, retries: settings.retries, quiet: QUIET, log,
@@ -298,8 +326,8 @@ async function main(argv: string[]): Promise<number> {
 
     // load_stream in a database of its own, holding exactly the streams' log the target names.
     let loadStream: (LoadStreamResult & { othersCpu: number | null }) | string;
-    if (o.skipLoadStream) {
-      loadStream = 'left out (--skip-load-stream)';
+    if (o.skipLoadStream || !runs('load_stream')) {
+      loadStream = o.skipLoadStream ? 'left out (--skip-load-stream)' : 'left out (--only)';
     } else {
       // The log is built once; only the timed calls are repeated when others disturbed them.
       let others: number | null = null;
@@ -323,8 +351,11 @@ async function main(argv: string[]): Promise<number> {
       }
     }
 
-    const rows = [...buildRows(appends, copies, reads, latencies, settings, named, unavailable, copyUnavailable), ...(capture ? captureRows(capture, busy) : [])];
+    let rows = [...buildRows(appends, copies, reads, latencies, settings, named, unavailable, copyUnavailable), ...(capture ? captureRows(capture, busy) : [])];
     rows.push(loadStreamRow(loadStream));
+    // --only and --appends: the rows of what ran, not a table of n/a.
+    rows = rows.filter((r) => runs(r.test === 'compact' ? 'capture' : r.test)
+      && (r.test !== 'append' || appendImpls.some((impl) => APPEND_LABELS[impl] === r.implementation)));
     if (push) rows.push(...pushRows(push, { writers: settings.writers, ratePerWriter: 100, appendClients: 32 }, QUIET));
     if (served) rows.push(serveRow(served, settings.writers, settings.serveRate));
     const elapsed = (Date.now() - t0) / 1000;
@@ -364,7 +395,7 @@ async function main(argv: string[]): Promise<number> {
       raw: { appends, copies, reads, latencies, capture, loadStream, push, served },
     };
     // The partitioned log's curve (issue 12), in a scratch database of its own.
-    if (!o.skipPartitions) await partitionSection({ quick, sizes: o.partitionSizes, clients: 32, asProvided: o.asProvided, log });
+    if (!o.skipPartitions && runs('partitions')) await partitionSection({ quick, sizes: o.partitionSizes, clients: 32, asProvided: o.asProvided, log });
     if (o.json) await fs.outputFile(path.resolve(o.json), JSON.stringify(report, null, 2) + '\n');
     if (o.markdown) await writeMarkdown(path.resolve(o.markdown), report);
     return 0;

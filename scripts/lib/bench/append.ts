@@ -135,6 +135,8 @@ export interface AppendCell {
 }
 
 export interface AppendOptions {
+  /** The implementations to run (default: all), in the order of APPEND_IMPLEMENTATIONS. */
+  implementations?: readonly AppendImplementation[];
   clients: number[];
   eventsPerTx: number[];
   /** Seconds per cell, split over `rounds` runs. */
@@ -162,7 +164,7 @@ export async function measureAppends(url: string, options: AppendOptions): Promi
   for (const clients of options.clients) {
     for (const eventsPerTx of options.eventsPerTx) {
       for (let round = 0; round < options.rounds; round++) {
-        const runnable = APPEND_IMPLEMENTATIONS.filter((impl) => !options.unavailable?.[impl]);
+        const runnable = (options.implementations ?? APPEND_IMPLEMENTATIONS).filter((impl) => !options.unavailable?.[impl]);
         const order = round % 2 === 0 ? runnable : [...runnable].reverse();
         for (const impl of order) {
           const label = `append ${APPEND_LABELS[impl]} clients=${clients} events/tx=${eventsPerTx} round ${round + 1}`;
