@@ -15,7 +15,10 @@ await script('test', async () => {
   log(`database: ${cluster.kind} ${cluster.url}`);
   try {
     const tap = path.join(repoRoot, 'node_modules', '.bin', 'tap');
-    const r = await $({ cwd: repoRoot, stdio: 'inherit', nothrow: true, env: { ...process.env, ...cluster.env } })`${tap} --jobs=1 ${args} ${files}`;
+    // On a cluster of our own, `freshDatabase(t, { install: true })` copies one installed template
+    // database instead of running the migrations again (test/lib/db.ts); never on DATABASE_URL's.
+    const env = { ...process.env, ...cluster.env, PG_EVENTLOG_TEST_TEMPLATES: process.env.PG_EVENTLOG_TEST_TEMPLATES ?? (cluster.kind === 'url' ? '0' : '1') };
+    const r = await $({ cwd: repoRoot, stdio: 'inherit', nothrow: true, env })`${tap} --jobs=1 ${args} ${files}`;
     return r.exitCode ?? 1;
   } finally {
     await cluster.stop();

@@ -4,6 +4,9 @@
 // run. A test file run on its own (`npx tap test/harness/install.test.ts`) without DATABASE_URL
 // gets a throwaway cluster of its own from the provider, removed when the file ends.
 import { spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import tap from 'tap';
@@ -13,6 +16,8 @@ import {
   dropDatabase,
   pgEnv,
   provideCluster,
+  quoteIdent,
+  withClient,
   type Cluster,
 } from '../../scripts/lib/database.ts';
 
@@ -47,10 +52,73 @@ export function testCluster(): Promise<Cluster> {
   return cluster;
 }
 
+/**
+ * Whether `install: true` copies a template database instead of running the migrations:
+ * PG_EVENTLOG_TEST_TEMPLATES=1 (scripts/test.ts sets it for its throwaway cluster) or =0; unset,
+ * only when this process made its own throwaway cluster (no DATABASE_URL), so a server named by
+ * DATABASE_URL never keeps a template database behind.
+ */
+function templatesWanted(cluster: Cluster): boolean {
+  const flag = process.env.PG_EVENTLOG_TEST_TEMPLATES;
+  if (flag === '1' || flag === '0') return flag === '1';
+  return cluster.kind !== 'url';
+}
+
+/** The migrations and the installer: a template database is named after their hash. */
+function installHash(): string {
+  const hash = createHash('sha256');
+  for (const dir of ['src/sql', 'src/install']) {
+    for (const file of readdirSync(path.join(repoRoot, dir)).sort()) {
+      hash.update(`${dir}/${file}\0`).update(readFileSync(path.join(repoRoot, dir, file))).update('\0');
+    }
+  }
+  return hash.digest('hex').slice(0, 16);
+}
+
+let template: Promise<string> | undefined;
+
+/**
+ * The name of a database in which the default install (`install()`, schema eventlog) was made once
+ * per cluster and migration set, `pgel_template_<hash>`: made by the first test file that needs it
+ * (under a session advisory lock, so two processes never both make it), kept as a template that
+ * accepts no connections, and copied by every later `freshDatabase(t, { install: true })`. A copy
+ * is what an install makes (test/harness/template-copy-matches-install.test.ts compares the two),
+ * in a second instead of the migrations' several.
+ */
+export function installedTemplate(adminUrl: string): Promise<string> {
+  template ??= (async () => {
+    const name = `pgel_template_${installHash()}`;
+    await withClient(adminUrl, async (c) => {
+      await c.query('SELECT pg_catalog.pg_advisory_lock($1)', [TEMPLATE_LOCK_KEY]);
+      try {
+        const exists = await c.query('SELECT 1 FROM pg_catalog.pg_database WHERE datname = $1', [name]);
+        if (exists.rowCount) return;
+        // Built under another name and renamed when whole: a build cut off midway is never used.
+        const building = `pgel_building_${randomBytes(5).toString('hex')}`;
+        const url = await createDatabase(adminUrl, building);
+        await install({ databaseUrl: url });
+        await c.query(`ALTER DATABASE ${quoteIdent(building)} RENAME TO ${quoteIdent(name)}`);
+        await c.query(`ALTER DATABASE ${quoteIdent(name)} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false`);
+      } finally {
+        await c.query('SELECT pg_catalog.pg_advisory_unlock($1)', [TEMPLATE_LOCK_KEY]);
+      }
+    });
+    return name;
+  })();
+  return template;
+}
+
+/** Session advisory lock (in database postgres) held while a template database is made. */
+const TEMPLATE_LOCK_KEY = '7310599478223106050';
+
 /** A new empty database; with `install`, pg-eventlog is installed in it first. Dropped at teardown. */
 export async function freshDatabase(t: TestLike, options: { install?: boolean | Omit<InstallOptions, 'databaseUrl' | 'client'> } = {}): Promise<TestDatabase> {
-  const { url: adminUrl } = await testCluster();
-  const url = await createDatabase(adminUrl);
+  const cluster = await testCluster();
+  const adminUrl = cluster.url;
+  // The default install comes from the template when there is one; an install with options
+  // (another schema, role prefix, migrations directory) runs the migrations.
+  const fromTemplate = options.install === true && templatesWanted(cluster);
+  const url = await createDatabase(adminUrl, undefined, fromTemplate ? { template: await installedTemplate(adminUrl) } : {});
   const name = decodeURIComponent(new URL(url).pathname.slice(1));
   const clients: pg.Client[] = [];
   let shared: pg.Client | undefined;
@@ -75,7 +143,7 @@ export async function freshDatabase(t: TestLike, options: { install?: boolean | 
       return (await shared.query(sql, params as unknown[])).rows;
     },
   };
-  if (options.install) await install({ databaseUrl: url, ...(options.install === true ? {} : options.install) });
+  if (options.install && !fromTemplate) await install({ databaseUrl: url, ...(options.install === true ? {} : options.install) });
   return db;
 }
 
