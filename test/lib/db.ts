@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import tap from 'tap';
 import { install, type InstallOptions } from '../../src/install/index.ts';
+import { defaultMigrationsDir } from '../../src/install/migrations.ts';
 import {
   createDatabase,
   dropDatabase,
@@ -65,29 +66,33 @@ function templatesWanted(cluster: Cluster): boolean {
 }
 
 /** The migrations and the installer: a template database is named after their hash. */
-function installHash(): string {
+function installHash(migrationsDir: string): string {
   const hash = createHash('sha256');
-  for (const dir of ['src/sql', 'src/install']) {
-    for (const file of readdirSync(path.join(repoRoot, dir)).sort()) {
-      hash.update(`${dir}/${file}\0`).update(readFileSync(path.join(repoRoot, dir, file))).update('\0');
+  for (const dir of [path.resolve(migrationsDir), path.join(repoRoot, 'src', 'install')]) {
+    hash.update(`${dir}\0`);
+    for (const file of readdirSync(dir).sort()) {
+      hash.update(`${file}\0`).update(readFileSync(path.join(dir, file))).update('\0');
     }
   }
   return hash.digest('hex').slice(0, 16);
 }
 
-let template: Promise<string> | undefined;
+const templates = new Map<string, Promise<string>>();
 
 /**
- * The name of a database in which the default install (`install()`, schema eventlog) was made once
- * per cluster and migration set, `pgel_template_<hash>`: made by the first test file that needs it
+ * The name of a database in which the default install (`install()`, schema eventlog, of
+ * `migrationsDir`) was made once per cluster and migration set, `pgel_template_<hash>`: made by the first test file that needs it
  * (under a session advisory lock, so two processes never both make it), kept as a template that
  * accepts no connections, and copied by every later `freshDatabase(t, { install: true })`. A copy
  * is what an install makes (test/harness/template-copy-matches-install.test.ts compares the two),
  * in a second instead of the migrations' several.
  */
-export function installedTemplate(adminUrl: string): Promise<string> {
-  template ??= (async () => {
-    const name = `pgel_template_${installHash()}`;
+export function installedTemplate(adminUrl: string, migrationsDir = defaultMigrationsDir): Promise<string> {
+  const key = `${adminUrl}\0${path.resolve(migrationsDir)}`;
+  let template = templates.get(key);
+  if (template) return template;
+  template = (async () => {
+    const name = `pgel_template_${installHash(migrationsDir)}`;
     await withClient(adminUrl, async (c) => {
       await c.query('SELECT pg_catalog.pg_advisory_lock($1)', [TEMPLATE_LOCK_KEY]);
       try {
@@ -96,7 +101,7 @@ export function installedTemplate(adminUrl: string): Promise<string> {
         // Built under another name and renamed when whole: a build cut off midway is never used.
         const building = `pgel_building_${randomBytes(5).toString('hex')}`;
         const url = await createDatabase(adminUrl, building);
-        await install({ databaseUrl: url });
+        await install({ databaseUrl: url, migrationsDir });
         await c.query(`ALTER DATABASE ${quoteIdent(building)} RENAME TO ${quoteIdent(name)}`);
         await c.query(`ALTER DATABASE ${quoteIdent(name)} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false`);
       } finally {
@@ -105,6 +110,7 @@ export function installedTemplate(adminUrl: string): Promise<string> {
     });
     return name;
   })();
+  templates.set(key, template);
   return template;
 }
 
@@ -115,10 +121,12 @@ const TEMPLATE_LOCK_KEY = '7310599478223106050';
 export async function freshDatabase(t: TestLike, options: { install?: boolean | Omit<InstallOptions, 'databaseUrl' | 'client'> } = {}): Promise<TestDatabase> {
   const cluster = await testCluster();
   const adminUrl = cluster.url;
-  // The default install comes from the template when there is one; an install with options
-  // (another schema, role prefix, migrations directory) runs the migrations.
-  const fromTemplate = options.install === true && templatesWanted(cluster);
-  const url = await createDatabase(adminUrl, undefined, fromTemplate ? { template: await installedTemplate(adminUrl) } : {});
+  // The default install, or one of another migrations directory (a fixture's), comes from a
+  // template; an install with other options (another schema or role prefix) runs the migrations.
+  const only = options.install === true ? {} : options.install;
+  const fromTemplate = !!only && Object.keys(only).every((k) => k === 'migrationsDir') && templatesWanted(cluster);
+  const template = fromTemplate ? await installedTemplate(adminUrl, only.migrationsDir) : undefined;
+  const url = await createDatabase(adminUrl, undefined, { template });
   const name = decodeURIComponent(new URL(url).pathname.slice(1));
   const clients: pg.Client[] = [];
   let shared: pg.Client | undefined;
