@@ -17,8 +17,9 @@ if (process.env.TAP_CHILD_ID) {
   const { register } = await import('tsx/esm/api');
   register();
   const self = fileURLToPath(import.meta.url);
+  // tap's processinfo writes NODE_OPTIONS back with each option in double quotes.
   process.env.NODE_OPTIONS = (process.env.NODE_OPTIONS ?? '')
     .split(/\s+/)
-    .filter((o) => o && o !== `--import=${self}`)
+    .filter((o) => o && o.replace(/^"(.*)"$/, '$1') !== `--import=${self}`)
     .join(' ');
 }
