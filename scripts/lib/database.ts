@@ -155,9 +155,40 @@ export function redactUrl(url: string): string {
   }
 }
 
-/** Creates a database (default name: a random `pgel_test_…`) next to `adminUrl`; returns its URL. */
-export async function createDatabase(adminUrl: string, name = `pgel_test_${randomBytes(5).toString('hex')}`): Promise<string> {
-  await withClient(adminUrl, (c) => c.query(`CREATE DATABASE ${quoteIdent(name)}`));
+/**
+ * Creates a database (default name: a random `pgel_test_…`) next to `adminUrl`; returns its URL.
+ * With `template`, the new database is a copy of that one (`CREATE DATABASE … TEMPLATE`), and its
+ * database settings (`ALTER DATABASE … SET`, `ALTER ROLE … IN DATABASE … SET`), which PostgreSQL
+ * does not copy, are set on the copy as well. Nobody may be connected to the template.
+ */
+export async function createDatabase(
+  adminUrl: string,
+  name = `pgel_test_${randomBytes(5).toString('hex')}`,
+  options: { template?: string } = {},
+): Promise<string> {
+  await withClient(adminUrl, async (c) => {
+    if (!options.template) {
+      await c.query(`CREATE DATABASE ${quoteIdent(name)}`);
+      return;
+    }
+    await c.query(`CREATE DATABASE ${quoteIdent(name)} TEMPLATE ${quoteIdent(options.template)}`);
+    const { rows } = await c.query<{ role: string | null; setting: string }>(
+      `SELECT r.rolname AS role, s.setting
+       FROM pg_catalog.pg_db_role_setting AS d
+       JOIN pg_catalog.pg_database AS db ON db.oid = d.setdatabase
+       LEFT JOIN pg_catalog.pg_roles AS r ON r.oid = d.setrole
+       CROSS JOIN LATERAL pg_catalog.unnest(d.setconfig) AS s(setting)
+       WHERE db.datname = $1`,
+      [options.template],
+    );
+    for (const { role, setting } of rows) {
+      const eq = setting.indexOf('=');
+      const assignment = `${setting.slice(0, eq).split('.').map(quoteIdent).join('.')} = ${pg.escapeLiteral(setting.slice(eq + 1))}`;
+      await c.query(role === null
+        ? `ALTER DATABASE ${quoteIdent(name)} SET ${assignment}`
+        : `ALTER ROLE ${quoteIdent(role)} IN DATABASE ${quoteIdent(name)} SET ${assignment}`);
+    }
+  });
   return databaseUrl(adminUrl, name);
 }
 
