@@ -26,6 +26,8 @@ export const SIDE_LANE = [
   'test/packaging/create-extension.test.ts',
   'test/packaging/frozen-migrations.test.ts',
   'test/reliability/crash-under-load.test.ts',
+  'test/reliability/crash-with-partitions-and-push.test.ts',
+  'test/serve/on-a-hot-standby.test.ts',
   'test/log/standby-reads-in-order.test.ts',
   'test/partitions/standby-reads-the-partitioned-log.test.ts',
   'test/clients/peek-on-a-hot-standby-records-nothing.test.ts',
