@@ -61,9 +61,11 @@ t.test('npm run release writes the manifest entry, the CHANGELOG heading and the
   const sql = path.join(dir, 'sql');
   const files = { manifest: path.join(dir, 'releases.json'), changelog: path.join(dir, 'CHANGELOG.md'), pkg: path.join(dir, 'package.json') };
   await writeFile(files.manifest, '{ "releases": [] }\n');
-  await cp(path.join(repoRoot, 'CHANGELOG.md'), files.changelog);
   await cp(path.join(repoRoot, 'package.json'), files.pkg);
   const migrations = await extensionMigrations(sql);
+  // A CHANGELOG of its own, as it stands before a first release (the repository's has released):
+  // an Unreleased section naming every migration.
+  await writeFile(files.changelog, `# Changelog\n\n## Unreleased\n\n${migrations.map((m) => `- \`${m.fileName}\` — what it does.\n`).join('')}`);
   const release = (version: string) => run(process.execPath, ['--import', 'tsx', 'scripts/release.ts', version, '--no-build', '--date', '2030-01-02',
     '--migrations', sql, '--manifest', files.manifest, '--changelog', files.changelog, '--package-json', files.pkg]);
   const versionNow = (await readFile(path.join(sql, '0003_add-version.sql'), 'utf8')).match(/SELECT '([^']+)'::text/)![1];
