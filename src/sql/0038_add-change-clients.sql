@@ -137,11 +137,16 @@ BEGIN
     WHERE c.client = get_changes.client
       AND c.tbl = get_changes.tbl
       AND (c.owner_role = v_caller OR v_checked)
+      -- OFFSET 0 keeps this a subplan, evaluated again for the row PostgreSQL rechecks after
+      -- waiting for another worker of the client: as a semi-join, the recheck kept the event rows
+      -- the first look joined, now behind the moved cursor, and the waiting worker got an empty
+      -- batch (test/capture/second-worker-continues-after-the-first, about one run in eight).
       AND EXISTS (SELECT 1 FROM eventlog.events AS e
                   WHERE (e.tx_order, e.etag) > (c.tx_order, c.etag)
                     AND e.tx_order < v_horizon
                     AND pg_catalog.starts_with(e.stream, v_prefix)
-                    AND e.event_type IN ('insert', 'update', 'delete'))
+                    AND e.event_type IN ('insert', 'update', 'delete')
+                  OFFSET 0)
     RETURNING c.previous_tx_order, c.previous_etag, c.tx_order, c.etag
     INTO v_from_tx_order, v_from_etag, v_to_tx_order, v_to_etag;
 
