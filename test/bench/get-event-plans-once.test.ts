@@ -5,6 +5,7 @@
 // a custom plan shows the values it was made for.
 import t from 'tap';
 import { freshDatabase } from '../lib/db.ts';
+import { batchPlans, explainingReader, readFullBatches } from '../lib/plans.ts';
 
 t.test('get_event(after, n) reuses a generic plan for its batch query', async (t) => {
   const db = await freshDatabase(t, { install: true });
@@ -12,28 +13,16 @@ t.test('get_event(after, n) reuses a generic plan for its batch query', async (t
     (SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('n', g)) FROM pg_catalog.generate_series(1, 300) AS g))`);
   await db.query('ANALYZE eventlog.events');
 
-  const reader = await db.connect();
-  const plans: string[] = [];
-  reader.on('notice', (n) => plans.push(n.message ?? ''));
-  // auto_explain is part of PostgreSQL itself; LOAD needs a superuser, as the test cluster's owner is.
-  await reader.query(`LOAD 'auto_explain'`);
-  await reader.query('SET auto_explain.log_min_duration = 0');
-  await reader.query('SET auto_explain.log_nested_statements = on');
-  await reader.query('SET auto_explain.log_level = notice');
-  await reader.query('SET client_min_messages = notice');
+  // auto_explain is part of PostgreSQL itself.
+  const { reader, plans } = await explainingReader(db);
 
   // More calls than the 5 custom plans PostgreSQL tries before it compares them with a generic one.
-  let after = 0;
   const calls = 8;
-  for (let i = 0; i < calls; i++) {
-    const rows = (await reader.query<{ etag: string }>('SELECT etag FROM eventlog.get_event($1::bigint, 10)', [after])).rows;
-    t.equal(rows.length, 10, `call ${i + 1} returns a full batch`);
-    after = Number(rows[rows.length - 1].etag);
-  }
+  await readFullBatches(t, reader, 0, 10, calls);
 
-  const batchPlans = plans.filter((p) => /FROM eventlog\.events AS e/.test(p) && /ORDER BY e\.tx_order, e\.etag/.test(p));
-  t.equal(batchPlans.length, calls, 'auto_explain showed the batch query of every call');
-  const conditions = batchPlans.map((p) => p.match(/Index Cond: (.*)/)?.[1] ?? p);
+  const batches = batchPlans(plans);
+  t.equal(batches.length, calls, 'auto_explain showed the batch query of every call');
+  const conditions = batches.map((p) => p.match(/Index Cond: (.*)/)?.[1] ?? p);
   t.same(
     conditions.filter((c) => !/ROW\(\$\d+, \$\d+\)/.test(c)),
     [],

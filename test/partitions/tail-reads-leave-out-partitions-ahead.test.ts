@@ -7,6 +7,7 @@
 // ceiling does not make the plan a sort of the etag range (enable_sort = off in the function).
 import t from 'tap';
 import { freshDatabase } from '../lib/db.ts';
+import { batchPlans, explainingReader, readFullBatches } from '../lib/plans.ts';
 
 t.test('the batch query of get_event(after, n) scans only the partitions up to the log end', async (t) => {
   const db = await freshDatabase(t, { install: true });
@@ -23,32 +24,21 @@ t.test('the batch query of get_event(after, n) scans only the partitions up to t
     `SELECT c.relname::text AS name FROM pg_catalog.pg_inherits AS i JOIN pg_catalog.pg_class AS c ON c.oid = i.inhrelid WHERE i.inhparent = 'eventlog.events'::regclass ORDER BY 1`)).map((r) => r.name);
   t.ok(partitions.length >= 6, `the log has the default partition, three with events and at least two ahead (${partitions.join(', ')})`);
 
-  const reader = await db.connect();
-  const plans: string[] = [];
-  reader.on('notice', (n) => plans.push(n.message ?? ''));
-  await reader.query(`LOAD 'auto_explain'`);
-  await reader.query('SET auto_explain.log_min_duration = 0');
-  await reader.query('SET auto_explain.log_nested_statements = on');
-  await reader.query('SET auto_explain.log_level = notice');
-  await reader.query('SET client_min_messages = notice');
+  const { reader, plans } = await explainingReader(db);
 
   // From the first event, 100 at a time: every batch lies in range 0. More calls than
   // the five custom plans, though the function's plans are generic from the first.
-  let after = Number((await reader.query<{ etag: string }>('SELECT min(etag) AS etag FROM eventlog.events')).rows[0].etag);
+  const first = Number((await reader.query<{ etag: string }>('SELECT min(etag) AS etag FROM eventlog.events')).rows[0].etag);
   const calls = 8;
-  for (let i = 0; i < calls; i++) {
-    const rows = (await reader.query<{ etag: string }>('SELECT etag FROM eventlog.get_event($1::bigint, 100)', [after])).rows;
-    t.equal(rows.length, 100, `call ${i + 1} returns a full batch`);
-    after = Number(rows[rows.length - 1].etag);
-  }
+  await readFullBatches(t, reader, first, 100, calls);
 
-  const batchPlans = plans.filter((p) => /FROM eventlog\.events AS e/.test(p) && /ORDER BY e\.tx_order, e\.etag/.test(p));
-  t.equal(batchPlans.length, calls, 'auto_explain showed the batch query of every call');
+  const batches = batchPlans(plans);
+  t.equal(batches.length, calls, 'auto_explain showed the batch query of every call');
   const scanned = (p: string) => [...p.matchAll(/Index Scan using (\S+) on (\S+)/g)].map((m) => m[2]);
   const ahead = partitions.filter((p) => p.endsWith('_default') || /_(\d+)$/.test(p) && Number(p.match(/_(\d+)$/)![1]) >= 300000);
   t.ok(ahead.length >= 3, `the default partition and the ranges ahead: ${ahead.join(', ')}`);
-  t.same(batchPlans.filter((p) => scanned(p).some((name) => ahead.includes(name))).map(scanned), [],
+  t.same(batches.filter((p) => scanned(p).some((name) => ahead.includes(name))).map(scanned), [],
     'no call started an index scan on the default partition or on a range above the log end');
-  t.ok(batchPlans.every((p) => /Index Scan using \S+_tx_order_etag_idx/.test(p) && !/\bSort\b(?! Key)/.test(p)),
+  t.ok(batches.every((p) => /Index Scan using \S+_tx_order_etag_idx/.test(p) && !/\bSort\b(?! Key)/.test(p)),
     'every call read the (tx_order, etag) index in order, with no sort');
 });
