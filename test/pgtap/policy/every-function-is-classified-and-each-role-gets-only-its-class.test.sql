@@ -57,6 +57,10 @@ INSERT INTO classes VALUES
   ('eventlog.seek_changes(regclass,text,timestamp with time zone)', 'cursor'),
   ('eventlog.drop_change_client(regclass,text)', 'cursor'),
   ('eventlog.change_client_status(regclass,text)', 'cursor'),
+  -- the clients and change_clients views' cursor rows (the caller's own) and per-row lag (migration 0053)
+  ('eventlog._client_cursor_rows(text)', 'cursor'),
+  ('eventlog._change_cursor_rows(regclass,text)', 'cursor'),
+  ('eventlog._cursor_lag(bigint,bigint,bigint,integer,integer,text)', 'read'),
   ('eventlog.version()', 'any'),
   ('eventlog.stream_version(text)', 'any'),
   ('eventlog.stream_member(text,integer)', 'any'),
