@@ -1,8 +1,9 @@
 // Wake-ups without a NOTIFY in any writer's transaction (docs/push.md).
 //
-// WakeWatcher: one per database. It waits on the server (eventlog.wait_for_log_end(), which checks
-// eventlog.log_end(), the etag of the last readable event, every millisecond) on one connection
-// and, each time the end moves, sends ONE notification on the wake channel with that etag as the
+// WakeWatcher: one per database. It waits on the server (CALL eventlog.await_log_end(), which
+// checks eventlog.log_end(), the etag of the last readable event, every millisecond, and commits
+// after each check, so it holds no lock while it sleeps) on one connection and, each time the end
+// moves, sends ONE notification on the wake channel with that etag as the
 // payload. Writers do nothing extra; the only NOTIFY is the watcher's own.
 //
 // Wakeups: one per process. It LISTENs on the wake channel and emits 'wake' for every
@@ -125,18 +126,29 @@ export class WakeWatcher extends EventEmitter {
     const idleAfter = o.idleAfterMs ?? 2_000;
     const notify = o.notify ?? true;
     const signal = this.stop.signal;
-    // One statement per advance: wait_for_log_end() checks on the server every `interval` ms and
-    // returns when the end moved (or after a second), and the same statement notifies. Its
-    // autocommit transaction commits, and so delivers the notification, as soon as it returns.
+    // One statement per advance: await_log_end() checks on the server every `interval` ms and
+    // returns when the end moved (or after a second), and the same statement notifies. It is a
+    // procedure that commits after every check, so no lock of its probes outlives the check
+    // (an ATTACH PARTITION never waits for the watcher); its last transaction, which holds the
+    // notification, commits as the CALL returns. An install older than 0054 has only the
+    // function wait_for_log_end(), which holds its locks for the whole call: the watcher falls
+    // back to it once the procedure turns out to be missing.
     const waitMs = Math.min(60_000, Math.max(0, Math.round(o.waitMs ?? 1000)));
-    const wait = `${quoteIdent(this.schema)}.wait_for_log_end($1::bigint, ${waitMs}, $2::int)`;
+    const schema = quoteIdent(this.schema);
+    const call = {
+      text: notify
+        ? `CALL ${schema}.await_log_end(NULL, $1::bigint, ${waitMs}, $2::int, $3::text)`
+        : `CALL ${schema}.await_log_end(NULL, $1::bigint, ${waitMs}, $2::int)`,
+    };
+    const wait = `${schema}.wait_for_log_end($1::bigint, ${waitMs}, $2::int)`;
     // Unnamed statements: a named one is prepared on one server connection, and a transaction
     // pooler (PgBouncer before 1.21) hands the next call to another (docs/push.md).
-    const query = {
+    const legacy = {
       text: notify
-        ? `SELECT e::text AS etag, CASE WHEN e::text IS DISTINCT FROM $3 THEN pg_catalog.pg_notify($4, e::text) END AS sent FROM ${wait} AS e`
-        : `SELECT e::text AS etag FROM ${wait} AS e`,
+        ? `SELECT e::text AS log_end, CASE WHEN e::text IS DISTINCT FROM $3 THEN pg_catalog.pg_notify($4, e::text) END AS sent FROM ${wait} AS e`
+        : `SELECT e::text AS log_end FROM ${wait} AS e`,
     };
+    let useProcedure = true;
     let attempt = 0;
     let lastChange = Date.now();
     let announced = ''; // what this connection last notified; '' after every (re)connect
@@ -156,10 +168,24 @@ export class WakeWatcher extends EventEmitter {
         // cut off with us may have missed something).
         const after = announced === '' ? '-1' : this.logEnd;
         const interval = Math.max(1, Math.round(Date.now() - lastChange > idleAfter ? idle : busy));
-        const values = notify ? [after, interval, announced, this.channel] : [after, interval];
-        const { rows } = await this.run1<{ etag: string }>(this.client, { ...query, values });
+        let rows: { log_end: string }[];
+        if (useProcedure) {
+          // The procedure notifies when the end it returns is not `after`: after a (re)connect
+          // (-1) always, otherwise exactly when it moved from what this connection announced.
+          const values = notify ? [after, interval, this.channel] : [after, interval];
+          try {
+            ({ rows } = await this.run1<{ log_end: string }>(this.client, { ...call, values }));
+          } catch (err) {
+            if ((err as { code?: string }).code !== '42883' || signal.aborted) throw err;
+            useProcedure = false;
+            continue;
+          }
+        } else {
+          const values = notify ? [after, interval, announced, this.channel] : [after, interval];
+          ({ rows } = await this.run1<{ log_end: string }>(this.client, { ...legacy, values }));
+        }
         this.polls++;
-        const etag = rows[0].etag;
+        const etag = String(rows[0].log_end);
         if (notify && etag !== announced) this.notifications++;
         announced = etag;
         if (etag !== this.logEnd) {

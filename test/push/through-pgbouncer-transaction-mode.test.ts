@@ -191,7 +191,7 @@ t.test('tail --wakeups watch and serve --wakeups watch through a transaction poo
 // PgBouncer could not open the forwarding connection before it read the end of the socket (a
 // login in progress, a slow server, a loaded machine). The second subtest makes that certain.
 const waitsOnServer = (db: TestDatabase) => async () => (await db.query<{ pid: number }>(
-  `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND query LIKE '%wait_for_log_end(%' AND pid <> pg_backend_pid()`)).length;
+  `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND (query LIKE '%await_log_end(%' OR query LIKE '%wait_for_log_end(%') AND pid <> pg_backend_pid()`)).length;
 const cancelLines = async (pgb: PgBouncer) => (await pgb.log()).split('\n').filter((l) => /cancel|unexpected eof/.test(l)).slice(-6).join('\n');
 
 t.test('a watcher through a transaction pooler leaves no waiting statement behind when closed', async (t) => {
@@ -204,7 +204,7 @@ t.test('a watcher through a transaction pooler leaves no waiting statement behin
   await within('close() to resolve', watcher.close(), 15_000);
   await waitFor('the server to stop running the watcher\'s wait', async () => (await waiting()) === 0, { timeoutMs: 10_000 })
     .catch(async (err) => t.fail(`${(err as Error).message}; PgBouncer's log:\n${await cancelLines(pgb)}`));
-  t.equal(await waiting(), 0, 'no wait_for_log_end() left running on the server after close()');
+  t.equal(await waiting(), 0, 'no await_log_end() left running on the server after close()');
 });
 
 t.test('the cancel reaches the server when PgBouncer cannot forward it at once (a login in progress on a slow server)', async (t) => {
@@ -228,7 +228,7 @@ t.test('the cancel reaches the server when PgBouncer cannot forward it at once (
   await within('close() to resolve', watcher.close(), 15_000);
   await waitFor('the server to stop running the watcher\'s wait', async () => (await waiting()) === 0, { timeoutMs: 10_000 })
     .catch(async (err) => t.fail(`${(err as Error).message}; PgBouncer's log:\n${await cancelLines(pgb)}`));
-  t.equal(await waiting(), 0, 'no wait_for_log_end() left running on the server after close()');
+  t.equal(await waiting(), 0, 'no await_log_end() left running on the server after close()');
   t.match(await cancelLines(pgb), /started sending cancel request/, 'PgBouncer forwarded the cancel request once it could');
   t.same((await within('the other client\'s query', second, 15_000)).rows, [{ one: 1 }], 'the other client was served meanwhile');
 });
@@ -263,5 +263,5 @@ t.test('a watcher closed while its wait is queued for a busy pool cancels the wa
   await within('close() to resolve', closed, 15_000);
   await waitFor('the server to stop running the watcher\'s wait', async () => (await waiting()) === 0, { timeoutMs: 10_000 })
     .catch(async (err) => t.fail(`${(err as Error).message}; PgBouncer's log:\n${await cancelLines(pgb)}`));
-  t.equal(await waiting(), 0, 'no wait_for_log_end() left running on the server after close()');
+  t.equal(await waiting(), 0, 'no await_log_end() left running on the server after close()');
 });

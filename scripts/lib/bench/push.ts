@@ -9,7 +9,7 @@
 //            (on: plain, insert; off: insert, plain; reversed each round), so the two ratios come
 //            from the same minutes of the same machine.
 //   idle     CPU of the watcher on an idle log at its idle check interval (10 ms) and at its busy
-//            one (1 ms): its backend's CPU (/proc; the checks run there, in wait_for_log_end()) and
+//            one (1 ms): its backend's CPU (/proc; the checks run there, in await_log_end()) and
 //            this process's own CPU (only the watcher runs in it then), as shares of one core.
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';

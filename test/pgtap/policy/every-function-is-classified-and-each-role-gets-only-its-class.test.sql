@@ -36,6 +36,7 @@ INSERT INTO classes VALUES
   ('eventlog.get_changes(regclass,bigint,integer)', 'read'),
   ('eventlog.log_end()', 'read'),
   ('eventlog.wait_for_log_end(bigint,integer,integer)', 'read'),
+  ('eventlog.await_log_end(bigint,bigint,integer,integer,text)', 'read'),
   -- get_event's bound for pruned tail reads and its archived-range answer (partitions)
   ('eventlog._etag_floor(bigint)', 'read'),
   ('eventlog._check_archived(bigint,bigint,boolean)', 'read'),

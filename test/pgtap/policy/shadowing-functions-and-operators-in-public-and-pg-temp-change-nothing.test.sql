@@ -129,6 +129,7 @@ SELECT pg_temp.try($$SELECT * FROM eventlog.client_status(NULL)$$);
 SELECT pg_temp.try($$SELECT * FROM eventlog.delivery_blockers()$$);
 SELECT pg_temp.try($$SELECT eventlog.log_end()$$);
 SELECT pg_temp.try($$SELECT eventlog.wait_for_log_end(0, 10, 1)$$);
+SELECT pg_temp.try($$CALL eventlog.await_log_end(NULL, -1, 10, 1)$$);
 SELECT pg_temp.try($$SELECT eventlog.stream_member('shadow-1', 3)$$);
 SELECT pg_temp.try($$SELECT eventlog.drop_client('shadow-reader', 1)$$);
 SELECT pg_temp.try($$SELECT eventlog.drop_client('shadow-peeker')$$);
