@@ -130,7 +130,7 @@ export class WakeWatcher extends EventEmitter {
     // returns when the end moved (or after a second), and the same statement notifies. It is a
     // procedure that commits after every check, so no lock of its probes outlives the check
     // (an ATTACH PARTITION never waits for the watcher); its last transaction, which holds the
-    // notification, commits as the CALL returns. An install older than 0054 has only the
+    // notification, commits as the CALL returns. An install older than 0055 has only the
     // function wait_for_log_end(), which holds its locks for the whole call: the watcher falls
     // back to it once the procedure turns out to be missing.
     const waitMs = Math.min(60_000, Math.max(0, Math.round(o.waitMs ?? 1000)));

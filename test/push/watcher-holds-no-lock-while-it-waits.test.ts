@@ -107,7 +107,7 @@ t.test('the old function wait_for_log_end() holds its locks for the call, and a 
   t.equal((await within('the reader', read, 20_000)).rows[0].n, 0, 'and the reader got its (empty) answer');
 });
 
-t.test('against an install without await_log_end() (before 0054) the watcher falls back to wait_for_log_end()', async (t) => {
+t.test('against an install without await_log_end() (before 0055) the watcher falls back to wait_for_log_end()', async (t) => {
   const db = await freshDatabase(t, { install: true });
   await db.query('DROP PROCEDURE eventlog.await_log_end(bigint, bigint, integer, integer, text)');
   const watcher = new WakeWatcher({ connectionString: db.url, notify: false, waitMs: 60_000 });

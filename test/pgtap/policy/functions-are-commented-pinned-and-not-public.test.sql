@@ -16,7 +16,7 @@ SELECT is(
 -- Five exceptions, each explained where it is defined: _clock_offset(), _partition_size() and
 -- _etag_guess() must have no SET clause to be inlined (0006, 0004); the append check trigger
 -- skips the per-row search-path switch (0025); the procedure await_log_end() commits between its
--- checks, which PostgreSQL refuses to a procedure with a SET clause (0054). All qualify every
+-- checks, which PostgreSQL refuses to a procedure with a SET clause (0055). All qualify every
 -- name and run with the caller's rights.
 SELECT is(
   ARRAY(SELECT signature FROM our_functions
