@@ -56,8 +56,8 @@ import { SseFollower, startServe, type ServeProcess } from './lib/push.ts';
 const ITERATIONS = Number(process.env.RELIABILITY_PARTITION_CRASH_ITERATIONS ?? process.env.RELIABILITY_CRASH_ITERATIONS ?? 2);
 const LOAD_MS = Number(process.env.RELIABILITY_CRASH_LOAD_MS ?? 1000);
 // Partitions of 2,000 etags, 10 kept ahead. An ATTACH waits for the readers of the default
-// partition (a watch-mode wait_for_log_end() holds it for up to a second), so one ensure_partitions
-// run takes up to about a second per range it makes; with partitions of 200 the writers (about
+// partition; until await_log_end() (0055) a watch-mode wait_for_log_end() held it for up to a
+// second, so one ensure_partitions run took up to about a second per range it made; with partitions of 200 the writers (about
 // 2,500 etags/s here) crossed more ranges per second than a run could make, overtook maintenance
 // and left ranges in the default partition (partition-attach-overtaken-by-writers.test.ts,
 // docs/reliability.md). A partition must hold more than a second of the writers' etags.
@@ -248,7 +248,7 @@ t.test('crashes of the partitioned log under maintenance lose nothing, and push 
             if (tail !== undefined && clients === 2 && !crashed) {
               // One range per run, the first closed one not archived yet whose events all come
               // before that position: a DETACH waits for every open statement on the log (a
-              // wait_for_log_end() for up to a second), and ensure_partitions must keep up meanwhile.
+              // reader's batch; no longer the watcher, whose waits hold no lock since 0055), and ensure_partitions must keep up meanwhile.
               const range = (await su.query<{ floor: string; from: string }>(
                 `WITH positions (etag) AS (SELECT unnest($1::bigint[])),
                       lowest AS (SELECT least((SELECT min(c.tx_order) FROM eventlog.client_cursors AS c),

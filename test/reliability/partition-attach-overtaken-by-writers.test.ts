@@ -1,7 +1,7 @@
 // Found by crash-with-partitions-and-push.test.ts (docs/reliability.md): ensure_partitions()
 // attaches a partition far ahead of the writers without locking them out, but its ATTACH waits for
-// every reader of the default partition (a wait_for_log_end() of watch-mode wake-ups holds it for
-// up to a second). If the writers reach the range meanwhile, an INSERT routed to the default
+// every reader of the default partition (a long reader's statement; before 0055 also every
+// wait_for_log_end() of watch-mode wake-ups, for up to a second). If the writers reach the range meanwhile, an INSERT routed to the default
 // partition (the new partition is not committed yet) waits behind the ATTACH and then meets the
 // default partition's new constraint: 23514, the append fails. Here, deterministically: a reader
 // holds the default partition, ensure_partitions(3) waits in its ATTACH of range 1000 (beyond the
