@@ -15,6 +15,7 @@
 // range closed, VACUUM (ANALYZE), CHECKPOINT (so no size is measured during the fill's write-back),
 // then a discarded warm-up (a short pgbench run and 200 tail reads: the first size is not measured
 // with colder caches than the later ones), then the tail reads and the measured pgbench run.
+import os from 'node:os';
 import pg from 'pg';
 import { appendScript, runPgbench } from './append.ts';
 import { percentile } from './format.ts';
@@ -31,6 +32,10 @@ export interface PartitionCurveRow {
   ensureMs: number;
   /** Events per second of the fill up to this size (null when nothing was filled). */
   fillPerSecond: number | null;
+  /** Seconds the fill up to this size took. */
+  fillSeconds: number;
+  /** 1-minute load average of the machine when this size was measured. */
+  load: number;
 }
 
 export interface PartitionCurveOptions {
@@ -43,6 +48,8 @@ export interface PartitionCurveOptions {
   /** Sessions filling the log at once (default 2). */
   fillConnections?: number;
   log?: (message: string) => void;
+  /** Called with every row as soon as its size is measured (a long run keeps the sizes it reached). */
+  onRow?: (row: PartitionCurveRow, rows: PartitionCurveRow[]) => void | Promise<void>;
 }
 
 export interface PartitionCurve {
@@ -151,7 +158,10 @@ export async function measurePartitionCurve(url: string, o: PartitionCurveOption
         events: size, partitions, appendPerSecond: r.tps, tailP50Ms: percentile(lat, 50), tailP99Ms: percentile(lat, 99),
         bytesPerMillion: (bytes / events) * 1e6, totalBytes: bytes, ensureMs: ensureTotal / Math.max(1, ensureCalls),
         fillPerSecond: filled > 0 ? filled / (fillMs / 1000) : null,
+        fillSeconds: fillMs / 1000, load: Math.round(os.loadavg()[0] * 100) / 100,
       });
+      log(`partitions: measured ${JSON.stringify(rows.at(-1))}`);
+      await o.onRow?.(rows.at(-1)!, rows);
     }
     // Archive the oldest closed partition and bring it back.
     const oldest = (await c.query<{ to: string }>(
