@@ -34,6 +34,7 @@ const columns: Column<PartitionCurveRow>[] = [
   { header: 'MB per 1M events', value: (r) => (r.bytesPerMillion / 1e6).toFixed(0), align: 'right' },
   { header: 'tail read buffers', value: (r) => String(r.tailBuffers), align: 'right' },
   { header: 'client read buffers', value: (r) => String(r.clientBuffers), align: 'right' },
+  { header: 'client read ms', value: (r) => fmtMs(r.clientReadMs), align: 'right' },
   { header: 'ensure_partitions ms (fill / at rest)', value: (r) => `${fmtMs(r.ensureMs)} / ${fmtMs(r.ensureIdleMs)}`, align: 'right' },
   { header: 'VACUUM s', value: (r) => (r.vacuumMs / 1000).toFixed(1), align: 'right' },
   { header: 'GB on disk', value: (r) => (r.totalBytes / 1e9).toFixed(1), align: 'right' },

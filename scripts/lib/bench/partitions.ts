@@ -40,6 +40,8 @@ export interface PartitionCurveRow {
   tailBuffers: number;
   /** The same for a named client positioned there, get_event(client, 100) (its cursor row and update included). */
   clientBuffers: number;
+  /** Its execution time (EXPLAIN ANALYZE, one warm call, no writers running). */
+  clientReadMs: number;
   /** Events per second of the fill up to this size (null when nothing was filled). */
   fillPerSecond: number | null;
   /** Seconds the fill up to this size took. */
@@ -88,15 +90,15 @@ async function closePassed(c: pg.Client): Promise<void> {
 }
 
 /** Shared buffers (hit + read) of the second of two runs of `sql` (the first warms the plan and the pages); `rollback`: in a rolled-back transaction. */
-async function explainBuffers(c: pg.Client, sql: string, rollback = false): Promise<number> {
-  let n = 0;
+async function explainBuffers(c: pg.Client, sql: string, rollback = false): Promise<{ buffers: number; ms: number }> {
+  let r = { buffers: 0, ms: 0 };
   for (let i = 0; i < 2; i++) {
     if (rollback) await c.query('BEGIN');
-    const plan = (await c.query<{ 'QUERY PLAN': { Plan: Record<string, number> }[] }>(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${sql}`)).rows[0]['QUERY PLAN'][0].Plan;
+    const out = (await c.query<{ 'QUERY PLAN': { Plan: Record<string, number>; 'Execution Time': number }[] }>(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${sql}`)).rows[0]['QUERY PLAN'][0];
     if (rollback) await c.query('ROLLBACK');
-    n = plan['Shared Hit Blocks'] + plan['Shared Read Blocks'];
+    r = { buffers: out.Plan['Shared Hit Blocks'] + out.Plan['Shared Read Blocks'], ms: out['Execution Time'] };
   }
-  return n;
+  return r;
 }
 
 /** One chunk; a first write refused at a partition boundary (40001, docs/partitions.md) is retried. */
@@ -174,10 +176,10 @@ export async function measurePartitionCurve(url: string, o: PartitionCurveOption
       const after = (await c.query<{ etag: string }>('SELECT etag FROM eventlog.events ORDER BY tx_order DESC, etag DESC OFFSET 100 LIMIT 1')).rows[0].etag;
       await tailReads(after, Math.min(200, o.tailReads));
       const lat = await tailReads(after, o.tailReads);
-      const tailBuffers = await explainBuffers(c, `SELECT * FROM eventlog.get_event(${BigInt(after)}, 100)`);
+      const { buffers: tailBuffers } = await explainBuffers(c, `SELECT * FROM eventlog.get_event(${BigInt(after)}, 100)`);
       await c.query(`SELECT count(*) FROM eventlog.get_event('bench-tail', 1)`);
       await c.query(`SELECT eventlog.seek_client('bench-tail', $1::bigint)`, [after]);
-      const clientBuffers = await explainBuffers(c, `SELECT * FROM eventlog.get_event('bench-tail', 100)`, true);
+      const { buffers: clientBuffers, ms: clientReadMs } = await explainBuffers(c, `SELECT * FROM eventlog.get_event('bench-tail', 100)`, true);
       await c.query(`SELECT eventlog.drop_client('bench-tail')`);
       const [, ensureIdleMs] = await timed(() => c.query('SELECT count(*) FROM eventlog.ensure_partitions(2)'));
       const bytes = Number((await c.query<{ b: string }>(
@@ -187,7 +189,7 @@ export async function measurePartitionCurve(url: string, o: PartitionCurveOption
       const r = await pgbench(o.appendSeconds);
       rows.push({
         events: size, partitions, appendPerSecond: r.tps, tailP50Ms: percentile(lat, 50), tailP99Ms: percentile(lat, 99),
-        bytesPerMillion: (bytes / events) * 1e6, totalBytes: bytes, ensureMs, ensureIdleMs, vacuumMs, tailBuffers, clientBuffers,
+        bytesPerMillion: (bytes / events) * 1e6, totalBytes: bytes, ensureMs, ensureIdleMs, vacuumMs, tailBuffers, clientBuffers, clientReadMs,
         fillPerSecond: filled > 0 ? filled / (fillMs / 1000) : null,
         fillSeconds: fillMs / 1000, load: Math.round(os.loadavg()[0] * 100) / 100,
       });
