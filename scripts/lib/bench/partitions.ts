@@ -1,7 +1,8 @@
 // The partitioned log as it grows (docs/partitions.md, issue 12): at each log size, the append
 // rate of log_event at 32 clients (pgbench), the latency of a tail read (get_event after the
-// 100th event from the end, 100 rows; p50/p99 of sequential calls), the disk per million events,
-// and how long ensure_partitions and detach_partitions take.
+// 100th event from the end, 100 rows; p50/p99 of sequential calls) and the buffers it and a named
+// client's read there touch (EXPLAIN (ANALYZE, BUFFERS)), the disk per million events, and how
+// long ensure_partitions (during the fill and once at rest), VACUUM and detach_partitions take.
 //
 // The fill goes through the real append path (the column default and the append check trigger,
 // as any INSERT): INSERT ... SELECT generate_series of 100,000 events per transaction, on
@@ -15,6 +16,7 @@
 // range closed, VACUUM (ANALYZE), CHECKPOINT (so no size is measured during the fill's write-back),
 // then a discarded warm-up (a short pgbench run and 200 tail reads: the first size is not measured
 // with colder caches than the later ones), then the tail reads and the measured pgbench run.
+import os from 'node:os';
 import pg from 'pg';
 import { appendScript, runPgbench } from './append.ts';
 import { percentile } from './format.ts';
@@ -28,9 +30,24 @@ export interface PartitionCurveRow {
   bytesPerMillion: number;
   /** Disk of every partition of the log, bytes (heap, indexes, TOAST). */
   totalBytes: number;
+  /** Mean time of the ensure_partitions(2) calls of the fill up to this size (each after a round that may pass a range). */
   ensureMs: number;
+  /** One ensure_partitions(2) call at the measured state (every range there, nothing to make). */
+  ensureIdleMs: number;
+  /** VACUUM (ANALYZE) of the log before measuring (only what the fill added needs it). */
+  vacuumMs: number;
+  /** Shared buffers (hit + read) of one warm tail read, get_event(after, 100), by EXPLAIN (ANALYZE, BUFFERS). */
+  tailBuffers: number;
+  /** The same for a named client positioned there, get_event(client, 100) (its cursor row and update included). */
+  clientBuffers: number;
+  /** Its execution time (EXPLAIN ANALYZE, one warm call, no writers running). */
+  clientReadMs: number;
   /** Events per second of the fill up to this size (null when nothing was filled). */
   fillPerSecond: number | null;
+  /** Seconds the fill up to this size took. */
+  fillSeconds: number;
+  /** 1-minute load average of the machine when this size was measured. */
+  load: number;
 }
 
 export interface PartitionCurveOptions {
@@ -43,6 +60,8 @@ export interface PartitionCurveOptions {
   /** Sessions filling the log at once (default 2). */
   fillConnections?: number;
   log?: (message: string) => void;
+  /** Called with every row as soon as its size is measured (a long run keeps the sizes it reached). */
+  onRow?: (row: PartitionCurveRow, rows: PartitionCurveRow[]) => void | Promise<void>;
 }
 
 export interface PartitionCurve {
@@ -68,6 +87,18 @@ async function closePassed(c: pg.Client): Promise<void> {
     if (open === '0') return;
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** Shared buffers (hit + read) of the second of two runs of `sql` (the first warms the plan and the pages); `rollback`: in a rolled-back transaction. */
+async function explainBuffers(c: pg.Client, sql: string, rollback = false): Promise<{ buffers: number; ms: number }> {
+  let r = { buffers: 0, ms: 0 };
+  for (let i = 0; i < 2; i++) {
+    if (rollback) await c.query('BEGIN');
+    const out = (await c.query<{ 'QUERY PLAN': { Plan: Record<string, number>; 'Execution Time': number }[] }>(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${sql}`)).rows[0]['QUERY PLAN'][0];
+    if (rollback) await c.query('ROLLBACK');
+    r = { buffers: out.Plan['Shared Hit Blocks'] + out.Plan['Shared Read Blocks'], ms: out['Execution Time'] };
+  }
+  return r;
 }
 
 /** One chunk; a first write refused at a partition boundary (40001, docs/partitions.md) is retried. */
@@ -98,6 +129,7 @@ export async function measurePartitionCurve(url: string, o: PartitionCurveOption
     const rows: PartitionCurveRow[] = [];
     let ensureTotal = 0;
     let ensureCalls = 0;
+    let ensureBefore = { total: 0, calls: 0 };
     const count = async () => Number((await c.query<{ n: string }>('SELECT count(*) AS n FROM eventlog.events')).rows[0].n);
     const tailReads = async (after: string, n: number) => {
       const lat: number[] = [];
@@ -132,9 +164,11 @@ export async function measurePartitionCurve(url: string, o: PartitionCurveOption
         }
       });
       const filled = have - fillStart;
+      const ensureMs = (ensureTotal - ensureBefore.total) / Math.max(1, ensureCalls - ensureBefore.calls);
+      ensureBefore = { total: ensureTotal, calls: ensureCalls };
       // The same starting state at every size.
       await closePassed(c);
-      await c.query('VACUUM (ANALYZE) eventlog.events');
+      const [, vacuumMs] = await timed(() => c.query('VACUUM (ANALYZE) eventlog.events'));
       await c.query('CHECKPOINT');
       log(`partitions: ${size} events, warming up and measuring`);
       await pgbench(Math.min(3, o.appendSeconds));
@@ -142,6 +176,12 @@ export async function measurePartitionCurve(url: string, o: PartitionCurveOption
       const after = (await c.query<{ etag: string }>('SELECT etag FROM eventlog.events ORDER BY tx_order DESC, etag DESC OFFSET 100 LIMIT 1')).rows[0].etag;
       await tailReads(after, Math.min(200, o.tailReads));
       const lat = await tailReads(after, o.tailReads);
+      const { buffers: tailBuffers } = await explainBuffers(c, `SELECT * FROM eventlog.get_event(${BigInt(after)}, 100)`);
+      await c.query(`SELECT count(*) FROM eventlog.get_event('bench-tail', 1)`);
+      await c.query(`SELECT eventlog.seek_client('bench-tail', $1::bigint)`, [after]);
+      const { buffers: clientBuffers, ms: clientReadMs } = await explainBuffers(c, `SELECT * FROM eventlog.get_event('bench-tail', 100)`, true);
+      await c.query(`SELECT eventlog.drop_client('bench-tail')`);
+      const [, ensureIdleMs] = await timed(() => c.query('SELECT count(*) FROM eventlog.ensure_partitions(2)'));
       const bytes = Number((await c.query<{ b: string }>(
         `SELECT sum(pg_total_relation_size(i.inhrelid)) AS b FROM pg_inherits AS i WHERE i.inhparent = 'eventlog.events'::regclass`)).rows[0].b);
       const events = await count();
@@ -149,9 +189,12 @@ export async function measurePartitionCurve(url: string, o: PartitionCurveOption
       const r = await pgbench(o.appendSeconds);
       rows.push({
         events: size, partitions, appendPerSecond: r.tps, tailP50Ms: percentile(lat, 50), tailP99Ms: percentile(lat, 99),
-        bytesPerMillion: (bytes / events) * 1e6, totalBytes: bytes, ensureMs: ensureTotal / Math.max(1, ensureCalls),
+        bytesPerMillion: (bytes / events) * 1e6, totalBytes: bytes, ensureMs, ensureIdleMs, vacuumMs, tailBuffers, clientBuffers, clientReadMs,
         fillPerSecond: filled > 0 ? filled / (fillMs / 1000) : null,
+        fillSeconds: fillMs / 1000, load: Math.round(os.loadavg()[0] * 100) / 100,
       });
+      log(`partitions: measured ${JSON.stringify(rows.at(-1))}`);
+      await o.onRow?.(rows.at(-1)!, rows);
     }
     // Archive the oldest closed partition and bring it back.
     const oldest = (await c.query<{ to: string }>(
@@ -203,6 +246,7 @@ export async function partitionSection(o: PartitionSectionOptions): Promise<Part
       { header: `log_event ${o.clients} clients, ev/s`, value: (r) => fmtRate(r.appendPerSecond) },
       { header: 'tail read p50 ms', value: (r) => fmtMs(r.tailP50Ms) },
       { header: 'tail read p99 ms', value: (r) => fmtMs(r.tailP99Ms) },
+      { header: 'tail read buffers', value: (r) => String(r.tailBuffers) },
       { header: 'MB per 1M events', value: (r) => (r.bytesPerMillion / 1e6).toFixed(0) },
       { header: 'ensure_partitions ms', value: (r) => fmtMs(r.ensureMs) },
       { header: 'GB on disk', value: (r) => (r.totalBytes / 1e9).toFixed(1) },
