@@ -103,6 +103,9 @@ COMMENT ON FUNCTION eventlog._change_cursor_rows(regclass, text) IS
 -- the count stopped at the budget, the age of the oldest own event, the oldest open transaction
 -- holding the next own event back (delivery_blockers(), looked up only then), and the first
 -- archived range after the position. The shared body of both views' lag (0023, 0051).
+-- eventlog_reader can call it directly (the views call it with the caller's rights), so any
+-- arguments are answered, never refused: a budget below zero counts no event, members below 2
+-- count every event as the cursor's own (a single client).
 CREATE FUNCTION eventlog._cursor_lag(
   after_tx_order bigint,
   after_etag bigint,
@@ -137,14 +140,14 @@ AS $$
       SELECT e.ctime, e.tx_order,
         CASE WHEN _cursor_lag.stream_prefix IS NOT NULL
              THEN pg_catalog.starts_with(e.stream, _cursor_lag.stream_prefix) AND e.event_type IN ('insert', 'update', 'delete')
-             ELSE _cursor_lag.members = 1
-                  OR CASE WHEN e.stream IS NULL THEN 0
-                          ELSE pg_catalog.abs(pg_catalog.hashtextextended(e.stream, 0) % _cursor_lag.members) END = _cursor_lag.member
+             WHEN _cursor_lag.members <= 1 THEN true
+             ELSE CASE WHEN e.stream IS NULL THEN 0
+                       ELSE pg_catalog.abs(pg_catalog.hashtextextended(e.stream, 0) % _cursor_lag.members) END = _cursor_lag.member
         END AS mine
       FROM eventlog.events AS e
       WHERE (e.tx_order, e.etag) > (_cursor_lag.after_tx_order, _cursor_lag.after_etag)
       ORDER BY e.tx_order, e.etag
-      LIMIT _cursor_lag.budget
+      LIMIT GREATEST(_cursor_lag.budget, 0)
     ) AS p
   ) AS pending
   LEFT JOIN LATERAL (
