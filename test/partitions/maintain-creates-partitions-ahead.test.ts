@@ -28,7 +28,7 @@ t.test('maintain creates the partitions ahead as an admin, then has nothing to d
 
   const bad = await cli(['maintain', '--database-url', admin.url, '--ahead', '-1'], admin.env);
   t.equal(bad.code, 1);
-  t.equal(bad.stderr, 'pg-eventlog: error: ahead must be between 0 and 1000, got -1\n');
+  t.equal(bad.stderr, 'pg-eventlog: error: ahead must be between 0 and 100, got -1\n');
 });
 
 t.test('partitions made by maintenance count as pg-eventlog\'s own: status lists nothing foreign, uninstall drops them', async (t) => {

@@ -1,7 +1,9 @@
 // Refusals are made before anything is written. Seen from another connection, after each refused
 // call (in its own transaction): no event, stream, key or snapshot changed, and the next append
 // gets the very next etag, so no refused call even reached the insert (an insert that fails
-// later still uses up an etag).
+// later still uses up an etag). And each refusal comes before the first write of any kind: run
+// in a savepoint and rolled back to it, the transaction has no transaction id afterwards (a
+// write undone by the error, such as the claim of an idempotency key, would have given it one).
 import t from 'tap';
 import { freshDatabase } from '../lib/db.ts';
 
@@ -35,8 +37,14 @@ t.test('refused calls write nothing, seen from another connection', async (t) =>
   const before = await state();
 
   for (const [code, what, sql] of refused) {
+    await caller.query('BEGIN');
+    await caller.query('SAVEPOINT refused');
     const got = await caller.query(sql).then(() => 'no error', (err: { code?: string }) => err.code);
+    await caller.query('ROLLBACK TO SAVEPOINT refused');
+    const [{ xid }] = (await caller.query<{ xid: string | null }>('SELECT pg_current_xact_id_if_assigned()::text AS xid')).rows;
+    await caller.query('ROLLBACK');
     t.equal(got, code, `${what}: ${code}`);
+    t.equal(xid, null, `${what}: refused before writing anything (no transaction id)`);
   }
   t.same(await state(), before, 'no event, stream, key or snapshot changed');
   const [next] = (await caller.query(`SELECT etag FROM eventlog.append_to_stream('acct', '[{"type": "closed", "payload": {}}]', 1)`)).rows;
