@@ -29,6 +29,31 @@ ALTER TABLE eventlog_bench.ordered_events
 CREATE INDEX ordered_events_log_order_idx ON eventlog_bench.ordered_events (tx_order, etag)
   WITH (deduplicate_items = off);
 
+-- The same storage partitioned by etag range as eventlog.events is (three ranges and a default
+-- partition; an INSERT routes each row through them), still without triggers or checks: how much
+-- of the distance to the ceiling the partitioned log's routing itself costs (docs/ordering.md).
+CREATE SEQUENCE eventlog_bench.partitioned_events_etag_seq;
+CREATE TABLE eventlog_bench.partitioned_events (
+  etag bigint NOT NULL DEFAULT pg_catalog.nextval('eventlog_bench.partitioned_events_etag_seq'::pg_catalog.regclass),
+  tx_order bigint DEFAULT pg_catalog.pg_current_xact_id()::text::bigint,
+  ctime timestamptz NOT NULL DEFAULT pg_catalog.now(),
+  event_type text NOT NULL DEFAULT 'event',
+  stream text,
+  version integer,
+  payload jsonb NOT NULL,
+  metadata jsonb NOT NULL DEFAULT '{}',
+  CONSTRAINT partitioned_events_pkey PRIMARY KEY (etag)
+) PARTITION BY RANGE (etag);
+CREATE INDEX partitioned_events_log_order_idx ON eventlog_bench.partitioned_events (tx_order, etag)
+  WITH (deduplicate_items = off);
+CREATE TABLE eventlog_bench.partitioned_events_0 PARTITION OF eventlog_bench.partitioned_events
+  FOR VALUES FROM (MINVALUE) TO (1000000000);
+CREATE TABLE eventlog_bench.partitioned_events_1 PARTITION OF eventlog_bench.partitioned_events
+  FOR VALUES FROM (1000000000) TO (2000000000);
+CREATE TABLE eventlog_bench.partitioned_events_2 PARTITION OF eventlog_bench.partitioned_events
+  FOR VALUES FROM (2000000000) TO (3000000000);
+CREATE TABLE eventlog_bench.partitioned_events_default PARTITION OF eventlog_bench.partitioned_events DEFAULT;
+
 -- Target of the writer-serializing design: a plain INSERT behind one advisory lock held to commit.
 CREATE TABLE eventlog_bench.serialized_events (LIKE eventlog_bench.plain_events INCLUDING ALL);
 

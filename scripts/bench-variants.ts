@@ -42,22 +42,31 @@ const ALL_VARIANTS: { name: string; sql: string; setup?: string }[] = [
     sql: `INSERT INTO eventlog.events (payload) VALUES (${PAYLOAD});`,
     setup: `SELECT eventlog_variants.use_check('${body}')`,
   })),
+  { name: 'ordered storage, partitioned like the log, defaults (no checks)', sql: `INSERT INTO eventlog_variants.ordered_partitioned_events (payload) VALUES (${PAYLOAD});` },
+  { name: '… checks in domains, no row trigger', sql: `INSERT INTO eventlog_variants.domain_events (payload) VALUES (${PAYLOAD});` },
 ];
 
 const o = new Command('bench-variants')
   .description('CPU per one-event append, from a bare INSERT to log_event, step by step.')
   .option('--clients <n>', 'pgbench clients (default 32)', positiveInt, 32)
   .option('--only <list>', 'run only the variants whose names contain one of these comma-separated words')
+  .option('--events-per-tx <n>', 'events per transaction: with more than 1, only the INSERT variants run, one multi-row INSERT each (default 1)', positiveInt, 1)
   .option('--rounds <n>', 'runs per variant, alternating the order (default 4)', positiveInt, 4)
   .option('--duration <seconds>', 'seconds per run (default 5)', positiveInt, 5)
   .option('--as-provided', "keep the throwaway cluster's test settings (fsync off) instead of durable defaults")
   .addHelpText('after', '\nThe database: a scratch database on DATABASE_URL\'s server if set, else a throwaway cluster; dropped afterwards.')
   .parse()
-  .opts<{ clients: number; rounds: number; duration: number; asProvided?: boolean; only?: string }>();
+  .opts<{ clients: number; eventsPerTx: number; rounds: number; duration: number; asProvided?: boolean; only?: string }>();
 
 // The ceiling always runs: every ratio is against it.
 const words = o.only?.split(',').map((w) => w.trim()).filter(Boolean);
-const RUN = words ? ALL_VARIANTS.filter((v, i) => i === 0 || words.some((w) => v.name.includes(w))) : ALL_VARIANTS;
+const PICKED = words ? ALL_VARIANTS.filter((v, i) => i === 0 || words.some((w) => v.name.includes(w))) : ALL_VARIANTS;
+// Several events per transaction: one INSERT of that many rows; the function variants, which take
+// one event per call, are left out.
+const ROWS = Array.from({ length: o.eventsPerTx }, (_, i) => `(${PAYLOAD.replace(':n::integer', `:n::integer + ${i}`)})`).join(',\n  ');
+const RUN = o.eventsPerTx === 1
+  ? PICKED
+  : PICKED.filter((v) => v.sql.startsWith('INSERT')).map((v) => ({ ...v, sql: v.sql.replace(`(${PAYLOAD})`, ROWS) }));
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -95,17 +104,17 @@ try {
       const before = meter?.sample();
       const r = await runPgbench(db.url, files[i], o.clients, o.duration);
       const after = meter?.sample();
-      tps[i].push(r.tps);
+      tps[i].push(r.tps * o.eventsPerTx);
       // Clock ticks (1/100 s on Linux) of our processes, per transaction, in microseconds.
-      if (before && after) cpu[i].push(((after.ours - before.ours) * 10_000) / r.transactions);
-      log(`round ${round + 1} ${RUN[i].name}: ${Math.round(r.tps)} events/s${cpu[i].length ? `, ${Math.round(cpu[i].at(-1)!)} µs CPU per event` : ''}`);
+      if (before && after) cpu[i].push(((after.ours - before.ours) * 10_000) / (r.transactions * o.eventsPerTx));
+      log(`round ${round + 1} ${RUN[i].name}: ${Math.round(r.tps * o.eventsPerTx)} events/s${cpu[i].length ? `, ${Math.round(cpu[i].at(-1)!)} µs CPU per event` : ''}`);
     }
   }
 
   await withClient(db.url, (c) => c.query(`SELECT eventlog_variants.use_check('shipped')`));
   const machine = await describeMachine(db.url);
   const rows = RUN.map((v, i) => ({ name: v.name, tps: median(tps[i]), cpu: cpu[i].length ? median(cpu[i]) : null }));
-  console.log(`${machine.postgres}, ${machine.cores} cores; ${o.clients} clients, ${o.rounds} × ${o.duration} s per variant, medians; ${db.settingsNote}`);
+  console.log(`${machine.postgres}, ${machine.cores} cores; ${o.clients} clients, ${o.eventsPerTx} event(s) per transaction, ${o.rounds} × ${o.duration} s per variant, medians; ${db.settingsNote}`);
   console.log(textTable(rows, [
     { header: 'variant', value: (r) => r.name },
     { header: 'events/s', value: (r) => fmtRate(r.tps), align: 'right' },

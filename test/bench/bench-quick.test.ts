@@ -34,7 +34,7 @@ t.test('bench --quick with tiny sizes prints the whole table', async (t) => {
   t.match(out, /^detach_partitions \(one partition\): [\d.]+ ms; reattach_partitions: [\d.]+ ms/m, 'with the time of detach_partitions');
   t.match(out, /events\/s/);
   const measured = [
-    'plain INSERT', 'INSERT + (tx_order, etag) index', 'pg-eventlog INSERT', 'pg-eventlog log_event', 'advisory lock to commit',
+    'plain INSERT', 'INSERT + (tx_order, etag) index', 'INSERT + index, partitioned like the log', 'pg-eventlog INSERT', 'pg-eventlog log_event', 'advisory lock to commit',
     'Message DB write_message', 'Message DB write_message, expected version', 'PgQ insert_event',
   ];
   for (const impl of [...measured, 'plain keyset scan', 'get_event(after, n)', "get_event('client', n)", 'follower', 'plain COPY', 'pg-eventlog COPY']) {
@@ -55,7 +55,7 @@ t.test('bench --quick with tiny sizes prints the whole table', async (t) => {
   const report = JSON.parse(readFileSync(json, 'utf8'));
   const rows = report.rows as JsonRow[];
   const appends = rows.filter((row) => row.test === 'append');
-  t.equal(appends.length, 9 * 3 * 2, '9 implementations × 3 client counts × 2 sizes, n/a ones included');
+  t.equal(appends.length, 10 * 3 * 2, '10 implementations × 3 client counts × 2 sizes, n/a ones included');
   const figures = (impl: string) => appends.filter((row) => row.implementation === impl);
   for (const impl of measured) {
     t.same(

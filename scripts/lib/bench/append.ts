@@ -11,13 +11,14 @@ import { measureCalmly, type CpuMeter } from './cpu.ts';
 
 /** In the order of the table (and of the runs in a round). */
 export const APPEND_IMPLEMENTATIONS = [
-  'plain', 'ordered', 'insert', 'eventlog', 'stream', 'serialized', 'messagedb', 'messagedb-versioned', 'pgq',
+  'plain', 'ordered', 'partitioned', 'insert', 'eventlog', 'stream', 'serialized', 'messagedb', 'messagedb-versioned', 'pgq',
 ] as const;
 export type AppendImplementation = (typeof APPEND_IMPLEMENTATIONS)[number];
 
 export const APPEND_LABELS: Record<AppendImplementation, string> = {
   plain: 'plain INSERT',
   ordered: 'INSERT + (tx_order, etag) index',
+  partitioned: 'INSERT + index, partitioned like the log',
   insert: 'pg-eventlog INSERT',
   eventlog: 'pg-eventlog log_event',
   stream: 'pg-eventlog append_to_stream, expected version',
