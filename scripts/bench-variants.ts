@@ -44,6 +44,9 @@ const ALL_VARIANTS: { name: string; sql: string; setup?: string }[] = [
   })),
   { name: 'ordered storage, partitioned like the log, defaults (no checks)', sql: `INSERT INTO eventlog_variants.ordered_partitioned_events (payload) VALUES (${PAYLOAD});` },
   { name: '… checks in domains, no row trigger', sql: `INSERT INTO eventlog_variants.domain_events (payload) VALUES (${PAYLOAD});` },
+  // A stream of each client's own: the stream version trigger's bookkeeping, without a function.
+  { name: 'INSERT into eventlog.events with a stream (one per client)', sql: `INSERT INTO eventlog.events (stream, payload) VALUES ('variant-' || :client_id::integer, ${PAYLOAD});` },
+  { name: 'append_to_stream, any version (one stream per client)', sql: `SELECT 1 FROM eventlog.append_to_stream('variant-call-' || :client_id::integer, pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_object('type', 'bench', 'payload', ${PAYLOAD})));` },
 ];
 
 const o = new Command('bench-variants')

@@ -13,7 +13,8 @@ t.test('bench-variants with tiny sizes prints every variant', async (t) => {
     '… into eventlog.events, SECURITY DEFINER', '… with SET search_path', 'log_event',
     'INSERT into eventlog.events, check trigger as shipped', '… trigger floor: sets tx_order and etag only (unsafe)',
     '… check trigger in one expression plus the etag',
-    'ordered storage, partitioned like the log, defaults (no checks)', '… checks in domains, no row trigger'];
+    'ordered storage, partitioned like the log, defaults (no checks)', '… checks in domains, no row trigger',
+    'INSERT into eventlog.events with a stream (one per client)', 'append_to_stream, any version (one stream per client)'];
   for (const name of variants) {
     const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     t.match(r.stdout, new RegExp(`^${escaped}\\s+[\\d,]+\\s+\\d+\\.\\d\\dx\\s+(\\d+|n/a)`, 'm'), `${name}: events/s, ratio, CPU per event`);
