@@ -14,8 +14,11 @@ SELECT throws_ok($$CALL eventlog.await_log_end(NULL, 0, 10, 0)$$, '22023', 'inte
 SELECT throws_ok($$CALL eventlog.await_log_end(NULL, 0, 10, 1, '')$$, '22023', 'notify_channel must not be empty', 'refuses an empty channel name');
 -- Inside a transaction block (this one) it cannot commit between its checks, so a call that has
 -- to wait (the empty log ends at 0) is refused rather than hold its locks for the whole wait; one
--- that returns at its first check never commits, and works anywhere.
-SELECT throws_ok($$CALL eventlog.await_log_end(NULL, 0, 10, 1)$$, '2D000', NULL, 'inside a transaction block a call that has to wait cannot commit, and says so');
+-- that returns at its first check never commits, and works anywhere. The timeout is long: a call
+-- whose first check (the session's first log_end(), which plans it) outlasts the timeout returns
+-- there without committing, so 10 ms made this depend on the machine's speed (it failed once in
+-- CI). The refusal comes at the first COMMIT, so the test does not wait for it.
+SELECT throws_ok($$CALL eventlog.await_log_end(NULL, 0, 5000, 1)$$, '2D000', NULL, 'inside a transaction block a call that has to wait cannot commit, and says so');
 CREATE TEMP TABLE got (log_end bigint);
 DO $$
 DECLARE
