@@ -263,7 +263,11 @@ t.test('every public function and the INSERT and COPY paths, called with generat
       if (internal(code) || !error.code) failure = `${what}: internal error ${code}: ${error.message}`;
       else if (!documented.has(code)) failure = `${what}: refused with ${code}, which the README does not list: ${error.message}`;
       else if (xid !== null && xidCheck && KNOWN_WRITES_BEFORE_REFUSAL[`${key} ${code}`]) bump(findings, `${key} ${code} after a write`);
-      else if (xid !== null && xidCheck) failure = `${what}: refused with ${code} (${error.message}) after writing (transaction id ${xid} assigned)`;
+      // 57014 is this test's own statement_timeout cancelling a call that was still working (a
+      // 20,000-event array with 50,000 metadata keys, copied into every event): not a refusal, so
+      // it may come after the call wrote; the rollback must still leave every table as it was
+      // (the fingerprints below), which is what the README promises for a timeout.
+      else if (xid !== null && xidCheck && code !== '57014') failure = `${what}: refused with ${code} (${error.message}) after writing (transaction id ${xid} assigned)`;
       const after = await fingerprint();
       if (!failure && changed(before, after).length) failure = `${what}: refused with ${code}, but ${changed(before, after).join(', ')} changed`;
     } else {
